@@ -1,0 +1,75 @@
+# The two commands of the README: `make book` and `make test`. Both create .venv when it is
+# missing or older than the lock, then do their job.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# One thread per process: two notebooks run at once on two cores (see FACTS: oversubscription).
+THREADS := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1
+QUIET := TF_CPP_MIN_LOG_LEVEL=3 PYDEVD_DISABLE_FILE_VALIDATION=1 MPLBACKEND=Agg
+NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+EXEC := _build/exec
+TIMES := _build/stage-times.txt
+
+.PHONY: help venv book test unit notebooks build-executed lab clean lock
+
+help:
+	@echo "make book   build the HTML book into _build/html (executes every chapter)"
+	@echo "make test   unit tests, every chapter under nbmake, book build with warnings as errors"
+	@echo "make lab    open the notebooks in JupyterLab"
+
+venv: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+book: $(STAMP)
+	$(QUIET) $(BIN)/jupyter-book build .
+	@test -f _build/html/index.html && echo "The book is in _build/html/index.html"
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+# make test: three stages, each timed; the book is executed once (by nbmake), then built from
+# the executed copies with execution turned off.
+test: $(STAMP)
+	@mkdir -p _build && : > $(TIMES)
+	@$(MAKE) --no-print-directory unit notebooks build-executed
+	@echo "== stage wall times ==" && cat $(TIMES)
+
+unit: $(STAMP)
+	@start=$$(date +%s); \
+	$(QUIET) $(BIN)/python -m pytest tests -q -n 2 --durations=5; rc=$$?; \
+	echo "unit tests      $$(( $$(date +%s) - start )) s" >> $(TIMES); exit $$rc
+
+notebooks: $(STAMP)
+	@start=$$(date +%s); rm -rf $(EXEC) && mkdir -p $(EXEC); \
+	if [ -z "$(NOTEBOOKS)" ]; then \
+	  echo "No chapter notebooks in notebooks/ yet: nbmake stage skipped (nothing to execute)."; \
+	  echo "notebooks       skipped: none" >> $(TIMES); exit 0; fi; \
+	cp -r _config.yml _toc.yml book notebooks $(EXEC)/ && ln -s ../../companion $(EXEC)/companion; \
+	sed -i 's/execute_notebooks: *force/execute_notebooks: "off"/' $(EXEC)/_config.yml; \
+	$(THREADS) $(QUIET) $(BIN)/python -m pytest --nbmake --overwrite --nbmake-timeout=600 -n 2 \
+	  -p no:cacheprovider --durations=0 -o testpaths= $(EXEC)/notebooks; rc=$$?; \
+	echo "notebooks       $$(( $$(date +%s) - start )) s ($(words $(NOTEBOOKS)) chapters)" >> $(TIMES); exit $$rc
+
+build-executed: $(STAMP)
+	@start=$$(date +%s); src=.; \
+	if [ -d $(EXEC)/notebooks ]; then src=$(EXEC); fi; \
+	$(QUIET) $(BIN)/jupyter-book build $$src --path-output . -W -n --keep-going; rc=$$?; \
+	echo "book build      $$(( $$(date +%s) - start )) s" >> $(TIMES); exit $$rc
+
+lock:
+	rm -rf /tmp/dropout-book-lock && $(PYTHON) -m venv /tmp/dropout-book-lock
+	/tmp/dropout-book-lock/bin/pip install --quiet -r requirements.in
+	{ echo "# Pinned environment for the dropout book: every package, transitive ones included."; \
+	  echo "# Regenerate with 'make lock' after changing requirements.in (Python 3.11, Linux x86_64)."; \
+	  /tmp/dropout-book-lock/bin/pip freeze | sed 's/^torch==\(.*\)+cpu$$/torch==\1/'; } > requirements.lock
+
+clean:
+	rm -rf _build

@@ -1,0 +1,90 @@
+"""Argument checks shared by every dropout implementation in the companion.
+
+Every public dropout function and layer refuses bad input with an error that names the
+parameter and the offending value, so that nothing goes silently wrong.
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+__all__ = ["check_rate", "check_float_array", "as_generator", "check_bool"]
+
+
+def check_rate(rate: Any, name: str = "rate") -> float:
+    """Return ``rate`` as a Python float after checking that it is a real number in [0, 1].
+
+    Parameters
+    ----------
+    rate
+        The drop probability. A Python or NumPy real number, or an array holding exactly one.
+    name
+        The parameter name used in error messages.
+
+    Raises
+    ------
+    TypeError
+        If ``rate`` is not a real number (strings, None, booleans, complex numbers, ...).
+    ValueError
+        If ``rate`` is an array with more than one value, NaN, infinite or outside [0, 1].
+    """
+    value = rate
+    if isinstance(value, np.ndarray) or hasattr(value, "__array__") and not isinstance(value, numbers.Number):
+        arr = np.asarray(value)
+        if arr.size != 1:
+            raise ValueError(f"{name} must be a single number, got an array of shape {arr.shape}: {rate!r}")
+        value = arr.reshape(()).item()
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number in [0, 1], got {type(rate).__name__} {rate!r}")
+    value = float(value)
+    if not 0.0 <= value <= 1.0:  # also refuses NaN
+        raise ValueError(f"{name} must be in [0, 1], got {rate!r}")
+    return value
+
+
+def check_float_array(x: Any, name: str = "x") -> np.ndarray:
+    """Return ``x`` as a floating-point NumPy array, refusing integer, boolean and complex data.
+
+    float16, float32 and float64 inputs keep their dtype.
+
+    Raises
+    ------
+    TypeError
+        If the data are not real floating point.
+    """
+    arr = np.asarray(x)
+    if not np.issubdtype(arr.dtype, np.floating):
+        raise TypeError(
+            f"{name} must hold floating-point values (float16, float32 or float64), got dtype {arr.dtype}"
+        )
+    return arr
+
+
+def check_bool(value: Any, name: str) -> bool:
+    """Return ``value`` if it is a Python or NumPy boolean, else raise a TypeError naming ``name``."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def as_generator(rng: Any, name: str = "rng") -> np.random.Generator:
+    """Turn ``rng`` (a ``numpy.random.Generator``, an int seed or None) into a Generator.
+
+    Raises
+    ------
+    TypeError
+        If ``rng`` is of any other type (booleans and floats included).
+    ValueError
+        If ``rng`` is a negative integer.
+    """
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None:
+        return np.random.default_rng()
+    if isinstance(rng, (bool, np.bool_)) or not isinstance(rng, numbers.Integral):
+        raise TypeError(f"{name} must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__} {rng!r}")
+    if rng < 0:
+        raise ValueError(f"{name} must be a non-negative seed, got {rng!r}")
+    return np.random.default_rng(int(rng))

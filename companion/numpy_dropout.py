@@ -1,0 +1,305 @@
+"""Dropout and its variants in plain NumPy: the reference implementations of the book.
+
+Every function follows the same conventions:
+
+* ``rate`` is the probability of *dropping* a unit (the frameworks' convention; the paper's
+  ``p`` is the probability of *keeping* one, ``p = 1 - rate``);
+* ``training=False`` is the identity (for ``dropout`` with ``scaling="standard"`` it multiplies by
+  the keep probability instead);
+* ``rate=0`` returns the input values unchanged and ``rate=1`` in training returns exact zeros:
+  dropped values are *selected away*, never multiplied by zero, so a dropped ``inf`` or ``NaN``
+  becomes 0;
+* float16, float32 and float64 inputs keep their dtype; integer, boolean and complex inputs raise
+  a ``TypeError``; a bad ``rate`` raises an error naming it;
+* ``rng`` is a ``numpy.random.Generator``, an int seed or None, and the same seed gives the same mask.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from ._checks import as_generator, check_bool, check_float_array, check_rate
+
+__all__ = [
+    "keep_mask",
+    "apply_mask",
+    "dropout",
+    "spatial_dropout",
+    "gaussian_dropout",
+    "alpha_dropout",
+    "drop_connect",
+    "drop_path",
+    "drop_block",
+    "SELU_ALPHA_PRIME",
+]
+
+#: The value SELU saturates to for large negative inputs, ``-lambda * alpha``
+#: (Klambauer et al. 2017); alpha dropout sets dropped units to it.
+SELU_ALPHA_PRIME = -1.7580993408473766
+
+
+def keep_mask(shape: Sequence[int], rate: float, rng: Any = None) -> np.ndarray:
+    """Draw a boolean mask that is True (keep) with probability ``1 - rate``, independently per element.
+
+    Uniform float32 numbers are compared with ``rate``, so the drop probability is exact to 2**-24.
+    """
+    rate = check_rate(rate)
+    gen = as_generator(rng)
+    return gen.random(tuple(shape), dtype=np.float32) >= np.float32(rate)
+
+
+def apply_mask(x: Any, keep: np.ndarray, rate: float, *, scaling: str = "inverted") -> np.ndarray:
+    """Apply a given keep-mask to ``x`` with dropout's scaling: the step all frameworks share.
+
+    Kept values are multiplied by ``1 / (1 - rate)`` (``scaling="inverted"``) or left as they are
+    (``scaling="standard"``); dropped values become exactly 0. ``keep`` must broadcast to ``x``.
+    This is the function to push one fixed mask through, to compare implementations.
+    """
+    x = check_float_array(x)
+    rate = check_rate(rate)
+    scaling = _check_scaling(scaling)
+    keep = np.asarray(keep)
+    if keep.dtype != np.bool_:
+        raise TypeError(f"keep must be a boolean mask, got dtype {keep.dtype}")
+    if rate == 1.0:
+        return np.zeros_like(x)
+    scale = x.dtype.type(1.0 / (1.0 - rate)) if scaling == "inverted" else x.dtype.type(1.0)
+    keep = np.broadcast_to(keep, x.shape)
+    return np.multiply(x, scale, out=np.zeros_like(x), where=keep)
+
+
+def dropout(
+    x: Any,
+    rate: float,
+    *,
+    training: bool = True,
+    rng: Any = None,
+    noise_shape: Sequence[int | None] | None = None,
+    scaling: str = "inverted",
+) -> np.ndarray:
+    """Element-wise dropout (Hinton et al. 2012; Srivastava et al. 2014).
+
+    Parameters
+    ----------
+    x
+        Input array of float16, float32 or float64.
+    rate
+        Drop probability in [0, 1].
+    training
+        If False, no unit is dropped.
+    rng
+        ``numpy.random.Generator``, int seed or None.
+    noise_shape
+        Shape of the mask, broadcast against ``x`` (as in Keras): each entry is ``x``'s size on
+        that axis or 1 (one draw shared along the axis); None entries take ``x``'s size.
+    scaling
+        ``"inverted"`` (what every framework does): kept values are divided by the keep
+        probability ``1 - rate`` in training and inference is the identity.
+        ``"standard"`` (the original paper): no scaling in training, outputs multiplied by
+        ``1 - rate`` at inference. Both have the same expected training output relative to inference.
+
+    Returns
+    -------
+    numpy.ndarray
+        Array of ``x``'s shape and dtype.
+
+    References
+    ----------
+    Srivastava et al., "Dropout: a simple way to prevent neural networks from overfitting", JMLR 2014.
+    """
+    x = check_float_array(x)
+    rate = check_rate(rate)
+    training = check_bool(training, "training")
+    scaling = _check_scaling(scaling)
+    shape = _resolve_noise_shape(noise_shape, x.shape)
+    if not training:
+        return x.copy() if scaling == "inverted" else x * x.dtype.type(1.0 - rate)
+    if rate == 0.0:
+        return x.copy()
+    return apply_mask(x, keep_mask(shape, rate, rng), rate, scaling=scaling)
+
+
+def spatial_dropout(
+    x: Any,
+    rate: float,
+    *,
+    training: bool = True,
+    rng: Any = None,
+    data_format: str = "channels_last",
+) -> np.ndarray:
+    """Drop whole feature maps (SpatialDropout, Tompson et al. 2015).
+
+    ``x`` has 3 to 5 dimensions: (batch, spatial..., channels) for ``"channels_last"`` or
+    (batch, channels, spatial...) for ``"channels_first"``. One draw per sample and channel decides
+    whether the entire map is kept (and scaled by ``1 / (1 - rate)``) or zeroed.
+    Neighbouring activations of a feature map are strongly correlated, so dropping single
+    elements removes little information; dropping the whole map does.
+    """
+    x = check_float_array(x)
+    if not 3 <= x.ndim <= 5:
+        raise ValueError(f"x must have 3 to 5 dimensions (batch, spatial..., channels), got shape {x.shape}")
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(f"data_format must be 'channels_last' or 'channels_first', got {data_format!r}")
+    channel_axis = x.ndim - 1 if data_format == "channels_last" else 1
+    noise_shape = [1] * x.ndim
+    noise_shape[0] = x.shape[0]
+    noise_shape[channel_axis] = x.shape[channel_axis]
+    return dropout(x, rate, training=training, rng=rng, noise_shape=noise_shape)
+
+
+def gaussian_dropout(x: Any, rate: float, *, training: bool = True, rng: Any = None) -> np.ndarray:
+    """Multiplicative Gaussian noise with the variance of dropout at ``rate`` (Srivastava et al. 2014, sec. 10).
+
+    Each element is multiplied by a draw from N(1, rate / (1 - rate)), the mean and variance of
+    inverted dropout's Bernoulli(1 - rate) / (1 - rate) multiplier. ``rate=1`` gives zeros
+    (infinite noise leaves no signal).
+    """
+    x = check_float_array(x)
+    rate = check_rate(rate)
+    training = check_bool(training, "training")
+    if not training or rate == 0.0:
+        return x.copy()
+    if rate == 1.0:
+        return np.zeros_like(x)
+    gen = as_generator(rng)
+    std = np.sqrt(rate / (1.0 - rate))
+    noise = gen.standard_normal(x.shape, dtype=np.float32 if x.dtype != np.float64 else np.float64)
+    noise *= noise.dtype.type(std)
+    noise += 1
+    return (x * noise).astype(x.dtype, copy=False)
+
+
+def alpha_dropout(x: Any, rate: float, *, training: bool = True, rng: Any = None) -> np.ndarray:
+    """Alpha dropout for self-normalizing (SELU) networks (Klambauer et al. 2017).
+
+    Dropped units are set to SELU's negative saturation value ``alpha' = -1.7581`` and an affine
+    map ``a * y + b`` restores zero mean and unit variance for standardized inputs, with
+    ``a = ((1 - rate) * (1 + rate * alpha'**2)) ** -0.5`` and ``b = -a * alpha' * rate``.
+    ``rate=1`` gives zeros.
+    """
+    x = check_float_array(x)
+    rate = check_rate(rate)
+    training = check_bool(training, "training")
+    if not training or rate == 0.0:
+        return x.copy()
+    if rate == 1.0:
+        return np.zeros_like(x)
+    keep = keep_mask(x.shape, rate, rng)
+    a = ((1.0 - rate) * (1.0 + rate * SELU_ALPHA_PRIME**2)) ** -0.5
+    b = -a * SELU_ALPHA_PRIME * rate
+    y = np.where(keep, x, x.dtype.type(SELU_ALPHA_PRIME))
+    return (y * x.dtype.type(a) + x.dtype.type(b)).astype(x.dtype, copy=False)
+
+
+def drop_connect(weight: Any, rate: float, *, training: bool = True, rng: Any = None) -> np.ndarray:
+    """DropConnect: drop individual *weights* instead of units (Wan et al. 2013).
+
+    Returns the weight matrix with each entry zeroed with probability ``rate`` and the kept ones
+    divided by ``1 - rate``; use it in place of the weight in the layer's product
+    (``x @ drop_connect(W, rate)``). Dropping unit ``j`` of a layer's input equals dropping row
+    ``j`` of ``W``; DropConnect draws every entry independently. This draws one mask per call
+    (per minibatch); Wan et al. also describe one mask per example.
+    """
+    return dropout(weight, rate, training=training, rng=rng)
+
+
+def drop_path(
+    x: Any, rate: float, *, training: bool = True, rng: Any = None, scale_by_keep: bool = True
+) -> np.ndarray:
+    """Stochastic depth / DropPath: drop a residual branch for whole samples (Huang et al. 2016).
+
+    ``x`` is the output of a residual branch, batch first; each sample's entire branch output is
+    zeroed with probability ``rate`` (one draw per sample), the kept ones divided by ``1 - rate``
+    when ``scale_by_keep`` is True. The caller adds the result to the skip connection.
+    """
+    x = check_float_array(x)
+    if x.ndim < 1:
+        raise ValueError(f"x must have a batch axis, got a scalar of shape {x.shape}")
+    rate = check_rate(rate)
+    scale_by_keep = check_bool(scale_by_keep, "scale_by_keep")
+    if not check_bool(training, "training"):
+        return x.copy()
+    noise_shape = (x.shape[0],) + (1,) * (x.ndim - 1)
+    scaling = "inverted" if scale_by_keep else "standard"
+    return dropout(x, rate, rng=rng, noise_shape=noise_shape, scaling=scaling)
+
+
+def drop_block(
+    x: Any,
+    rate: float,
+    *,
+    block_size: int = 7,
+    training: bool = True,
+    rng: Any = None,
+    data_format: str = "channels_last",
+) -> np.ndarray:
+    """DropBlock: drop contiguous square regions of each feature map (Ghiasi et al. 2018).
+
+    ``x`` has shape (batch, height, width, channels) (``"channels_last"``) or
+    (batch, channels, height, width). Block corners are drawn with probability
+    ``gamma = rate / block_size**2 * H * W / ((H - block_size + 1) * (W - block_size + 1))`` among the
+    positions where a whole block fits, so that about ``rate`` of the map is dropped; each corner
+    zeroes a ``block_size`` x ``block_size`` square. Every sample and channel has its own mask.
+    Kept values are rescaled by the realized fraction kept (the number of elements over the number
+    kept), as in the paper and torchvision.
+    """
+    x = check_float_array(x)
+    rate = check_rate(rate)
+    training = check_bool(training, "training")
+    if x.ndim != 4:
+        raise ValueError(f"x must have 4 dimensions (batch, height, width, channels), got shape {x.shape}")
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(f"data_format must be 'channels_last' or 'channels_first', got {data_format!r}")
+    xs = x if data_format == "channels_first" else np.moveaxis(x, -1, 1)  # (N, C, H, W) view
+    n, c, h, w = xs.shape
+    if isinstance(block_size, (bool, np.bool_)) or not isinstance(block_size, (int, np.integer)):
+        raise TypeError(f"block_size must be a positive int, got {type(block_size).__name__} {block_size!r}")
+    if not 1 <= block_size <= min(h, w):
+        raise ValueError(f"block_size must be in [1, min(height, width)] = [1, {min(h, w)}], got {block_size!r}")
+    if not training or rate == 0.0:
+        return x.copy()
+    if rate == 1.0:
+        return np.zeros_like(x)
+    gen = as_generator(rng)
+    valid_h, valid_w = h - block_size + 1, w - block_size + 1
+    gamma = min(1.0, rate / block_size**2 * (h * w) / (valid_h * valid_w))
+    corners = gen.random((n, c, valid_h, valid_w), dtype=np.float32) < np.float32(gamma)
+    dropped = np.zeros((n, c, h, w), dtype=bool)
+    for di in range(block_size):  # stamp each corner's block: block_size**2 shifted ORs
+        for dj in range(block_size):
+            dropped[:, :, di:di + valid_h, dj:dj + valid_w] |= corners
+    keep = ~dropped
+    n_kept = keep.sum()
+    if n_kept == 0:
+        return np.zeros_like(x)
+    scale = keep.size / n_kept
+    out = np.multiply(xs, xs.dtype.type(scale), out=np.zeros_like(xs), where=keep)
+    return out if data_format == "channels_first" else np.moveaxis(out, 1, -1).copy()
+
+
+def _check_scaling(scaling: Any) -> str:
+    if scaling not in ("inverted", "standard"):
+        raise ValueError(f"scaling must be 'inverted' or 'standard', got {scaling!r}")
+    return scaling
+
+
+def _resolve_noise_shape(noise_shape: Any, shape: tuple[int, ...]) -> tuple[int, ...]:
+    if noise_shape is None:
+        return shape
+    try:
+        entries = list(noise_shape)
+    except TypeError:
+        raise TypeError(f"noise_shape must be a sequence of ints or None, got {noise_shape!r}") from None
+    if len(entries) != len(shape):
+        raise ValueError(f"noise_shape must have {len(shape)} entries to match x of shape {shape}, got {noise_shape!r}")
+    resolved = []
+    for entry, size in zip(entries, shape):
+        if entry is None:
+            entry = size
+        if isinstance(entry, (bool, np.bool_)) or not isinstance(entry, (int, np.integer)):
+            raise TypeError(f"noise_shape entries must be ints or None, got {noise_shape!r}")
+        if entry not in (1, size):
+            raise ValueError(f"noise_shape {noise_shape!r} does not broadcast to x of shape {shape}")
+        resolved.append(int(entry))
+    return tuple(resolved)

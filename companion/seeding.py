@@ -1,0 +1,44 @@
+"""One seeding helper for Python, NumPy, PyTorch and Keras."""
+from __future__ import annotations
+
+import os
+import random
+import sys
+
+import numpy as np
+
+__all__ = ["seed_everything"]
+
+
+def seed_everything(seed: int) -> np.random.Generator:
+    """Seed Python's ``random``, NumPy's global state and every framework already imported.
+
+    PyTorch is seeded with ``torch.manual_seed`` and Keras with ``keras.utils.set_random_seed``
+    (which also seeds TensorFlow's global generator on that backend), but only if the framework
+    has been imported: this helper never imports one, so a notebook keeps one framework per
+    kernel. Import your framework first, then call it. Keras layers draw their seeds when they are
+    built, so call it before building a model.
+
+    Parameters
+    ----------
+    seed
+        A non-negative integer.
+
+    Returns
+    -------
+    numpy.random.Generator
+        A fresh generator seeded with ``seed``, for code that takes an ``rng``.
+    """
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be a non-negative int, got {type(seed).__name__} {seed!r}")
+    if not 0 <= seed < 2**32:
+        raise ValueError(f"seed must be in [0, 2**32), got {seed!r}")
+    seed = int(seed)
+    os.environ["PYTHONHASHSEED"] = str(seed)  # for child processes
+    random.seed(seed)
+    np.random.seed(seed)
+    if "torch" in sys.modules:
+        sys.modules["torch"].manual_seed(seed)
+    if "keras" in sys.modules:
+        sys.modules["keras"].utils.set_random_seed(seed)
+    return np.random.default_rng(seed)

@@ -1,0 +1,238 @@
+"""Dropout from scratch in PyTorch, and Monte Carlo dropout helpers.
+
+``Dropout`` is inverted dropout (Srivastava et al. 2014) written with nothing but a Bernoulli
+draw and a selection. Its mask is drawn exactly as ``torch.nn.Dropout`` draws its own, so under the
+same ``torch.manual_seed`` both layers drop the same units and give the same output (up to the
+last bit: ``nn.Dropout`` divides by the keep probability, this module multiplies by its inverse).
+
+One deliberate difference: ``nn.Dropout`` *multiplies* dropped values by zero, so a dropped ``inf``
+or ``NaN`` becomes ``NaN``; here dropped values are *selected away* and become exactly 0, as in
+TensorFlow, Keras and ``companion.numpy_dropout``.
+
+The Monte Carlo helpers keep dropout switched on at inference and average several stochastic
+passes (Gal and Ghahramani 2016). They switch on the dropout modules *only*: ``model.train()``
+would also put BatchNorm into training mode, where it normalizes with the statistics of the
+current batch and overwrites its running statistics, even under ``torch.no_grad``.
+
+References
+----------
+Srivastava, Hinton, Krizhevsky, Sutskever and Salakhutdinov, "Dropout: a simple way to prevent
+neural networks from overfitting", JMLR 15, 2014.
+Gal and Ghahramani, "Dropout as a Bayesian approximation: representing model uncertainty in
+deep learning", ICML 2016.
+"""
+from __future__ import annotations
+
+import contextlib
+import numbers
+from typing import Iterator
+
+import torch
+from torch import Tensor, nn
+from torch.nn.modules.dropout import _DropoutNd
+
+from ._checks import check_bool, check_rate
+
+__all__ = [
+    "apply_mask",
+    "Dropout",
+    "dropout_modules",
+    "enable_mc_dropout",
+    "mc_dropout",
+    "mc_predict",
+]
+
+
+def _check_float_tensor(x: Tensor, name: str = "x") -> Tensor:
+    """Refuse anything but a real floating-point tensor, with a TypeError naming ``name``."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if not x.is_floating_point():  # False for integer, bool and complex dtypes
+        raise TypeError(
+            f"{name} must hold floating-point values (float16, bfloat16, float32 or float64), "
+            f"got dtype {x.dtype}"
+        )
+    return x
+
+
+def _check_module(model: nn.Module) -> None:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+
+
+def apply_mask(x: Tensor, keep: Tensor, p: float) -> Tensor:
+    """Apply a given keep-mask with inverted dropout's scaling.
+
+    Kept values are multiplied by ``1 / (1 - p)``; dropped values are *selected* to exactly 0
+    (``torch.where``), so a dropped ``inf`` or ``NaN`` becomes 0, and ``p = 1`` gives zeros.
+    The same semantics as ``companion.numpy_dropout.apply_mask``: push one fixed mask through both
+    to compare the implementations.
+
+    Parameters
+    ----------
+    x
+        Floating-point tensor.
+    keep
+        Boolean tensor, True where a value is kept; it must broadcast to ``x``'s shape.
+    p
+        Drop probability in [0, 1].
+
+    Returns
+    -------
+    torch.Tensor
+        A new tensor of ``x``'s shape and dtype. Gradients flow to the kept values only,
+        scaled by ``1 / (1 - p)``.
+
+    Raises
+    ------
+    TypeError
+        If ``x`` is not floating point or ``keep`` is not boolean; if ``p`` is not a real number.
+    ValueError
+        If ``p`` is outside [0, 1] or NaN.
+    """
+    x = _check_float_tensor(x, "x")
+    p = check_rate(p, name="p")
+    if not isinstance(keep, Tensor) or keep.dtype != torch.bool:
+        raise TypeError(f"keep must be a boolean torch.Tensor, got {getattr(keep, 'dtype', type(keep).__name__)}")
+    keep = torch.broadcast_to(keep, x.shape)
+    if p == 1.0:
+        return torch.zeros_like(x)
+    return torch.where(keep, x * (1.0 / (1.0 - p)), 0.0)
+
+
+class Dropout(nn.Module):
+    """Inverted dropout from scratch (Srivastava et al. 2014), a drop-in for ``torch.nn.Dropout``.
+
+    In training mode each element is zeroed with probability ``p`` and the kept ones are divided
+    by the keep probability ``1 - p``, so the expected output equals the input; in eval mode
+    (after ``.eval()``) the module is the identity.
+
+    Parameters
+    ----------
+    p
+        Probability of *dropping* an element, in [0, 1] (PyTorch's convention; the paper's ``p``
+        is the probability of keeping one).
+
+    Notes
+    -----
+    The mask is ``torch.empty_like(x).bernoulli_(1 - p)``: the draw ``torch.nn.Dropout`` makes on
+    the CPU, so under the same ``torch.manual_seed`` both modules drop the same elements.
+    Dropped values are selected away, never multiplied by zero: a dropped ``inf`` or ``NaN``
+    becomes 0 (``nn.Dropout`` gives ``NaN``). In eval mode and for ``p = 0`` the input tensor
+    itself is returned, as ``nn.Dropout`` does: writing into the output writes into the input.
+
+    Examples
+    --------
+    >>> layer = Dropout(p=0.5)
+    >>> y = layer(torch.ones(4))        # training mode: each value 0 or 2
+    >>> y_eval = layer.eval()(torch.ones(4))  # identity
+    """
+
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__()
+        self.p = check_rate(p, name="p")
+
+    def forward(self, x: Tensor) -> Tensor:
+        _check_float_tensor(x, "x")
+        if not self.training or self.p == 0.0:
+            return x
+        keep = torch.empty_like(x).bernoulli_(1.0 - self.p).bool()
+        return apply_mask(x, keep, self.p)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+def dropout_modules(model: nn.Module) -> list[nn.Module]:
+    """Return every dropout module of ``model`` (``model`` itself included), in ``modules()`` order.
+
+    That is every subclass of ``torch.nn.modules.dropout._DropoutNd`` (``Dropout``,
+    ``Dropout1d/2d/3d``, ``AlphaDropout``, ``FeatureAlphaDropout``) and the companion ``Dropout``.
+    ``isinstance(m, nn.Dropout)`` alone would miss ``Dropout2d`` and the alpha variants, which do
+    not subclass ``nn.Dropout``.
+    """
+    _check_module(model)
+    return [m for m in model.modules() if isinstance(m, (_DropoutNd, Dropout))]
+
+
+def enable_mc_dropout(model: nn.Module) -> nn.Module:
+    """Put ``model`` in eval mode except its dropout modules, which go to training mode.
+
+    The recipe for Monte Carlo dropout (Gal and Ghahramani 2016): dropout stays active, while
+    BatchNorm keeps normalizing with its running statistics and leaves them unchanged.
+    ``model.train()`` instead would switch BatchNorm to batch statistics too. Modifies ``model`` in
+    place and returns it; see ``mc_dropout`` for a version that restores the previous modes.
+    """
+    modules = dropout_modules(model)  # validates model
+    model.eval()
+    for module in modules:
+        module.train()
+    return model
+
+
+@contextlib.contextmanager
+def mc_dropout(model: nn.Module) -> Iterator[nn.Module]:
+    """Context manager: ``enable_mc_dropout(model)`` inside, every module's previous mode restored on exit.
+
+    Each module's own ``training`` flag is saved and written back, so mixed states (for
+    example a frozen BatchNorm in eval mode inside a model in training mode) survive.
+
+    Examples
+    --------
+    >>> model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Dropout(0.5))
+    >>> with mc_dropout(model):
+    ...     y = model(torch.ones(1, 4))  # dropout on, BatchNorm in inference mode
+    """
+    _check_module(model)
+    previous = [(module, module.training) for module in model.modules()]
+    enable_mc_dropout(model)
+    try:
+        yield model
+    finally:
+        for module, flag in previous:
+            module.training = flag
+
+
+def mc_predict(
+    model: nn.Module, x: Tensor, n_samples: int = 100, *, softmax: bool = True
+) -> tuple[Tensor, Tensor]:
+    """Monte Carlo dropout prediction (Gal and Ghahramani 2016; Srivastava et al. 2014, sec. 7.5).
+
+    Runs ``n_samples`` stochastic forward passes of ``model`` on ``x`` with only the dropout
+    modules in training mode (``mc_dropout``), under ``torch.no_grad``, and returns the mean and the
+    standard deviation over the passes. The modules' previous modes are restored afterwards.
+
+    Parameters
+    ----------
+    model
+        A network containing dropout modules; it should return logits of shape (batch, classes).
+    x
+        Input batch; a batch of one works, since BatchNorm stays in inference mode.
+    n_samples
+        Number of stochastic passes, a positive int.
+    softmax
+        If True (default) average the softmax probabilities over the last axis; if False average
+        the raw outputs (for regression).
+
+    Returns
+    -------
+    mean, std : torch.Tensor
+        Mean and standard deviation (over the passes, population form: divided by
+        ``n_samples``) of the probabilities, each of the shape of ``model(x)``.
+
+    Raises
+    ------
+    ValueError
+        If ``model`` holds no dropout module (the passes would all be equal).
+    """
+    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral):
+        raise TypeError(f"n_samples must be a positive int, got {type(n_samples).__name__} {n_samples!r}")
+    if n_samples < 1:
+        raise ValueError(f"n_samples must be a positive int, got {n_samples!r}")
+    softmax = check_bool(softmax, "softmax")
+    if not dropout_modules(model):
+        raise ValueError(f"model holds no dropout module, so Monte Carlo dropout would return {n_samples} equal passes")
+    with torch.no_grad(), mc_dropout(model):
+        outputs = [model(x) for _ in range(int(n_samples))]
+    samples = torch.stack([torch.softmax(out, dim=-1) if softmax else out for out in outputs])
+    return samples.mean(dim=0), samples.std(dim=0, correction=0)
