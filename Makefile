@@ -12,7 +12,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 EXEC := _build/exec
 TIMES := _build/stage-times.txt
 
-.PHONY: help venv book test unit notebooks build-executed lab clean lock
+.PHONY: help venv book test unit notebooks build-executed lab clean lock preview
 
 help:
 	@echo "make book   build the HTML book into _build/html (executes every chapter)"
@@ -73,3 +73,17 @@ lock:
 
 clean:
 	rm -rf _build
+
+# Preview one chapter while writing it: execute it into _build/preview-<name>/ and build a small
+# book of the landing page and that chapter there. Usage: make preview NB=notebooks/01_x.ipynb
+preview: $(STAMP)
+	@test -n "$(NB)" || { echo "usage: make preview NB=notebooks/NN_name.ipynb"; exit 2; }
+	@name=$$(basename $(NB) .ipynb); dir=_build/preview-$$name; rm -rf $$dir; mkdir -p $$dir/notebooks; \
+	cp _config.yml $$dir/ && ln -s ../../book $$dir/book && ln -s ../../companion $$dir/companion; \
+	cp $(NB) $$dir/notebooks/; \
+	sed -i 's/execute_notebooks: *force/execute_notebooks: "off"/' $$dir/_config.yml; \
+	printf 'format: jb-book\nroot: book/intro\nparts:\n  - caption: Preview\n    numbered: true\n    chapters:\n      - file: notebooks/%s\n      - file: book/references\n' $$name > $$dir/_toc.yml; \
+	start=$$(date +%s); \
+	$(QUIET) $(BIN)/python -m pytest --nbmake --overwrite --nbmake-timeout=900 -p no:cacheprovider -o testpaths= -q $$dir/notebooks/$$name.ipynb || exit 1; \
+	echo "executed $(NB) in $$(( $$(date +%s) - start )) s (on a shared machine, times are inflated)"; \
+	$(QUIET) $(BIN)/jupyter-book build $$dir --path-output $$dir -W -n --keep-going -q && echo "preview: $$dir/_build/html/notebooks/$$name.html"

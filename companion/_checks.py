@@ -31,7 +31,7 @@ def check_rate(rate: Any, name: str = "rate") -> float:
         If ``rate`` is an array with more than one value, NaN, infinite or outside [0, 1].
     """
     value = rate
-    if isinstance(value, np.ndarray) or hasattr(value, "__array__") and not isinstance(value, numbers.Number):
+    if isinstance(value, np.ndarray) or (hasattr(value, "__array__") and not isinstance(value, numbers.Number)):
         arr = np.asarray(value)
         if arr.size != 1:
             raise ValueError(f"{name} must be a single number, got an array of shape {arr.shape}: {rate!r}")

@@ -54,15 +54,19 @@ class Layer:
     """Base class of the layers: no parameters, so ``params()`` and ``grads()`` are empty."""
 
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
+        """Output for a batch ``x``; ``training`` switches the training-only behaviour (dropout)."""
         raise NotImplementedError
 
     def backward(self, grad_out: np.ndarray) -> np.ndarray:
+        """Gradient w.r.t. the input of the last ``forward``, given the gradient w.r.t. its output."""
         raise NotImplementedError
 
     def params(self) -> dict[str, np.ndarray]:
+        """Trainable arrays by attribute name (updated in place by the optimizers)."""
         return {}
 
     def grads(self) -> dict[str, np.ndarray]:
+        """Gradients from the last ``backward``, with the keys of ``params()``."""
         return {}
 
 
@@ -603,6 +607,14 @@ def gradient_check(
         Generator, seed or None for choosing the entries.
     training
         Check the training-mode network (dropout on, the default) or the inference-mode one.
+
+    Notes
+    -----
+    ReLU has no derivative at 0; backpropagation uses 0 there, while the central difference
+    across the kink gives 1/2. Freshly built networks hit the kink exactly: their biases are 0,
+    so a sample whose hidden vector is all zeros (all its units dropped or inactive) gives
+    pre-activations of exactly 0 in the next layer. Check such a network after some training
+    steps, or after giving the biases small random values, to avoid spurious large errors.
 
     Returns
     -------

@@ -214,12 +214,12 @@ class SweepResult:
 
     @property
     def gap_loss(self) -> np.ndarray:
-        """Generalization gap in log-loss: test minus train cross-entropy, shape (K, epochs)."""
+        """The generalization gap in log-loss (test minus train cross-entropy), shape (K, epochs)."""
         return self.test_loss - self.train_loss
 
     @property
     def gap_acc(self) -> np.ndarray:
-        """Generalization gap in accuracy: train minus test accuracy, shape (K, epochs)."""
+        """The generalization gap in accuracy (train minus test accuracy), shape (K, epochs)."""
         return self.train_acc - self.test_acc
 
 
