@@ -64,9 +64,11 @@ def apply_mask(x: Any, keep: np.ndarray, rate: float, *, scaling: str = "inverte
         raise TypeError(f"keep must be a boolean mask, got dtype {keep.dtype}")
     if rate == 1.0:
         return np.zeros_like(x)
-    scale = x.dtype.type(1.0 / (1.0 - rate)) if scaling == "inverted" else x.dtype.type(1.0)
+    # float16 is scaled in float32: 1 / (1 - rate) may exceed float16's range while x * scale does not
+    compute = np.promote_types(x.dtype, np.float32)
+    scale = compute.type(1.0 / (1.0 - rate) if scaling == "inverted" else 1.0)
     keep = np.broadcast_to(keep, x.shape)
-    return np.multiply(x, scale, out=np.zeros_like(x), where=keep)
+    return np.multiply(x, scale, out=np.zeros_like(x), where=keep, dtype=compute, casting="same_kind")
 
 
 def dropout(

@@ -272,3 +272,13 @@ def test_spatial_dropout_property(rate, data_format, shape):
     channel_axis = -1 if data_format == "channels_last" else 1
     maps = np.moveaxis(out, channel_axis, 1).reshape(shape[0], np.moveaxis(x, channel_axis, 1).shape[1], -1)
     assert np.all(maps.min(axis=2) == maps.max(axis=2))
+
+
+def test_float16_scale_beyond_float16_range_is_applied_in_float32():
+    x = np.full(400_000, 1e-3, dtype=np.float16)
+    out = nd.dropout(x, 0.9999, rng=0)  # scale 10,000 is representable, 1e-3 * 10,000 = 10
+    kept = out[out != 0]
+    assert out.dtype == np.float16 and len(kept) > 0 and np.all(np.isfinite(kept))
+    np.testing.assert_allclose(kept, 10.0, rtol=1e-2)
+    out = nd.dropout(np.full(400_000, 1e-3, dtype=np.float16), 1 - 1e-5, rng=0)  # scale 1e5 > float16 max
+    assert np.all(np.isfinite(out))
