@@ -177,22 +177,24 @@ def log_loss_and_error(proba: torch.Tensor, y: Any) -> tuple[np.ndarray, np.ndar
 
 @dataclass
 class MCCurve:
-    """Scores of Monte Carlo averages of ``k`` thinned networks.
+    """Scores of Monte Carlo averages of ``k`` thinned networks, and of the weight-scaled network.
 
     Attributes
     ----------
     ks
         The numbers of sampled networks, increasing.
     log_loss, error
-        Arrays of shape (n_repeats, len(ks), K): repeat ``r`` uses its own independent masks, and
-        its value at ``ks[j]`` averages the first ``ks[j]`` samples of that repeat.
+        Dictionaries with the keys ``"arithmetic"`` and ``"geometric"`` (the two averages of
+        :func:`average_proba`, computed from the *same* samples), each an array of shape
+        (n_repeats, len(ks), K): repeat ``r`` uses its own independent masks, and its value at
+        ``ks[j]`` averages the first ``ks[j]`` samples of that repeat.
     weight_scaled_log_loss, weight_scaled_error
         The weight-scaled network's scores, shape (K,).
     """
 
     ks: np.ndarray
-    log_loss: np.ndarray
-    error: np.ndarray
+    log_loss: dict[str, np.ndarray]
+    error: dict[str, np.ndarray]
     weight_scaled_log_loss: np.ndarray
     weight_scaled_error: np.ndarray
 
@@ -205,14 +207,14 @@ def mc_curve(
     ks: Sequence[int],
     *,
     n_repeats: int = 3,
-    how: str = "arithmetic",
 ) -> MCCurve:
     """Srivastava et al. (2014) section 7.5 in small: Monte Carlo averaging versus weight scaling.
 
     For each of ``n_repeats`` independent repeats, ``max(ks)`` thinned networks are sampled per
-    member and the running average of their probabilities is scored at every ``k`` in ``ks``
-    (so one repeat's curve is nested: its 10-sample average contains its 5-sample one). Samples
-    are drawn one at a time and only running sums are kept, so memory does not grow with ``k``.
+    member and the running arithmetic and geometric averages of their predictions are scored at
+    every ``k`` in ``ks`` (so one repeat's curve is nested: its 10-sample average contains its
+    5-sample one). Samples are drawn one at a time and only running sums are kept, so memory does
+    not grow with ``k``. Masks come from torch's global generator: seed it first.
 
     Parameters
     ----------
@@ -224,30 +226,29 @@ def mc_curve(
         Positive, strictly increasing numbers of sampled networks.
     n_repeats
         Independent repeats, for the spread that comes from the masks alone.
-    how
-        ``"arithmetic"`` or ``"geometric"`` mean, as in :func:`average_proba`.
+
+    Returns
+    -------
+    MCCurve
     """
     model = _check_model(model)
     ks = np.asarray([_check_positive_int(k, "ks") for k in ks], dtype=int)
     if len(ks) == 0 or np.any(np.diff(ks) <= 0):
         raise ValueError(f"ks must be a non-empty, strictly increasing sequence, got {ks.tolist()}")
     n_repeats = _check_positive_int(n_repeats, "n_repeats")
-    if how not in _HOW:
-        raise ValueError(f"how must be one of {_HOW}, got {how!r}")
-    k_members = len(model.configs)
-    loss = np.empty((n_repeats, len(ks), k_members))
-    error = np.empty_like(loss)
+    shape = (n_repeats, len(ks), len(model.configs))
+    loss = {how: np.empty(shape) for how in _HOW}
+    error = {how: np.empty(shape) for how in _HOW}
     for r in range(n_repeats):
-        total = None
-        j = 0
+        sum_p, sum_log_p, j = 0.0, 0.0, 0
         for s in range(1, ks[-1] + 1):
             p = thinned_proba(model, x, 1)[0]
-            term = p if how == "arithmetic" else torch.log(p.clamp_min(1e-30))
-            total = term if total is None else total + term
+            sum_p = sum_p + p
+            sum_log_p = sum_log_p + torch.log(p.clamp_min(1e-30))
             if s == ks[j]:
-                mean = total / s
-                proba = mean if how == "arithmetic" else torch.softmax(mean, dim=-1)
-                loss[r, j], error[r, j] = log_loss_and_error(proba, y)
+                averages = {"arithmetic": sum_p / s, "geometric": torch.softmax(sum_log_p / s, dim=-1)}
+                for how, proba in averages.items():
+                    loss[how][r, j], error[how][r, j] = log_loss_and_error(proba, y)
                 j += 1
     ws_loss, ws_error = log_loss_and_error(weight_scaled_proba(model, x), y)
     return MCCurve(ks, loss, error, ws_loss, ws_error)

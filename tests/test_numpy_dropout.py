@@ -14,6 +14,7 @@ from companion import numpy_dropout as nd
 # Each variant as a function of (x, rate, **kw) on an input shape it accepts.
 VARIANTS = {
     "dropout": (nd.dropout, (4, 6, 6, 3)),
+    "dropout_reference": (nd.dropout_reference, (4, 6, 6, 3)),
     "spatial_dropout": (nd.spatial_dropout, (4, 6, 6, 3)),
     "gaussian_dropout": (nd.gaussian_dropout, (4, 6, 6, 3)),
     "alpha_dropout": (nd.alpha_dropout, (4, 6, 6, 3)),
@@ -282,3 +283,27 @@ def test_float16_scale_beyond_float16_range_is_applied_in_float32():
     np.testing.assert_allclose(kept, 10.0, rtol=1e-2)
     out = nd.dropout(np.full(400_000, 1e-3, dtype=np.float16), 1 - 1e-5, rng=0)  # scale 1e5 > float16 max
     assert np.all(np.isfinite(out))
+
+
+@pytest.mark.parametrize("rate", [1 / 512, 0.1, 0.2, 0.5, 0.7, 0.999])
+def test_fast_and_reference_masks_drop_the_same_fraction(rate):
+    n = 2_000_000
+    se = math.sqrt(rate * (1 - rate) / n)
+    fast = 1 - nd.keep_mask((n,), rate, rng=5).mean()
+    ref = 1 - nd.keep_mask_reference((n,), rate, rng=6).mean()
+    assert abs(fast - rate) < 6 * se and abs(ref - rate) < 6 * se
+
+
+def test_fast_and_reference_dropout_agree_in_distribution():
+    x = np.random.default_rng(0).standard_normal(500_000).astype(np.float32)
+    fast, ref = nd.dropout(x, 0.3, rng=1), nd.dropout_reference(x, 0.3, rng=2)
+    for out in (fast, ref):
+        kept = out != 0
+        np.testing.assert_allclose(out[kept], x[kept] / np.float32(0.7), rtol=1e-6)
+    assert abs(fast.mean() - ref.mean()) < 0.01 and abs(fast.std() - ref.std()) < 0.01
+
+
+def test_keep_mask_rounds_no_probability_away():
+    # a rate below 1/256 is carried entirely by the boundary draw
+    keep = nd.keep_mask((4_000_000,), 0.001, rng=0)
+    assert 0.0008 < 1 - keep.mean() < 0.0012

@@ -1,0 +1,246 @@
+"""Helpers for the chapter on dropout, regularization and overfitting (PyTorch).
+
+Three kinds of tool, all built on :func:`companion.torch_training.train_many`:
+
+* :func:`size_sweep` trains the same set of batched MLPs on stratified training sets of several
+  sizes (the data-set-size experiment of Srivastava et al. 2014, section 7.4, at small scale);
+* :func:`member_metrics` and :func:`hidden_activations` evaluate every member of a trained
+  :class:`~companion.torch_training.BatchedMLP` on data of your choice (a validation set, say);
+* :func:`activation_stats`, :func:`relative_change` and :func:`first_layer_images` turn the
+  trained networks into the numbers and pictures of the chapter (features and sparsity,
+  section 7.1 and 7.2 of the paper).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .data import stratified_subset
+from .torch_training import BatchedMLP, MLPConfig, SweepResult, train_many
+
+__all__ = [
+    "member_metrics",
+    "hidden_activations",
+    "activation_stats",
+    "relative_change",
+    "first_layer_images",
+    "SizeSweep",
+    "size_sweep",
+    "split_indices",
+]
+
+
+def _inputs(model: BatchedMLP, x: Any) -> torch.Tensor:
+    dev = next(model.parameters()).device
+    x = torch.as_tensor(np.asarray(x), dtype=torch.float32, device=dev)
+    if x.ndim != 2 or x.shape[1] != model.sizes[0]:
+        raise ValueError(f"x must have shape (n, {model.sizes[0]}), got {tuple(x.shape)}")
+    return x
+
+
+@torch.no_grad()
+def member_metrics(model: BatchedMLP, x: Any, y: Any, *, chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    """Mean cross-entropy (nats) and accuracy of every member, in inference mode.
+
+    Parameters
+    ----------
+    model
+        A trained :class:`~companion.torch_training.BatchedMLP` with ``K`` members.
+    x, y
+        Inputs of shape (n, sizes[0]) and integer labels of shape (n,), shared by all members.
+    chunk
+        Examples evaluated at once.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(loss, accuracy)``, each of shape (K,). The model's training mode is restored after.
+    """
+    was_training = model.training
+    model.eval()
+    x = _inputs(model, x)
+    y = torch.as_tensor(np.asarray(y), dtype=torch.long, device=x.device)
+    k = len(model.configs)
+    loss, correct = torch.zeros(k, dtype=torch.float64), torch.zeros(k, dtype=torch.float64)
+    for i in range(0, len(y), chunk):
+        xb, yb = x[i:i + chunk], y[i:i + chunk]
+        logits = model(xb.expand(k, *xb.shape))
+        loss += F.cross_entropy(logits.transpose(1, 2), yb.expand(k, len(yb)), reduction="none").sum(1).cpu().double()
+        correct += (logits.argmax(2) == yb).sum(1).cpu().double()
+    model.train(was_training)
+    return (loss / len(y)).numpy(), (correct / len(y)).numpy()
+
+
+@torch.no_grad()
+def hidden_activations(model: BatchedMLP, x: Any, *, layer: int = 0,
+                       members: Sequence[int] | None = None) -> np.ndarray:
+    """The ReLU outputs of one hidden layer, in inference mode (dropout off).
+
+    Parameters
+    ----------
+    model
+        A trained :class:`~companion.torch_training.BatchedMLP`.
+    x
+        Inputs of shape (n, sizes[0]).
+    layer
+        Which hidden layer, 0 for the first.
+    members
+        Indices of the members to return (all when None).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (len(members), n, units of that layer).
+    """
+    n_hidden = len(model.sizes) - 2
+    if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) or not 0 <= layer < n_hidden:
+        raise ValueError(f"layer must be an int in [0, {n_hidden - 1}], got {layer!r}")
+    was_training = model.training
+    model.eval()
+    x = _inputs(model, x)
+    k = len(model.configs)
+    _, hidden = model(x.expand(k, *x.shape), return_hidden=True)
+    model.train(was_training)
+    h = hidden[layer].cpu().numpy()
+    return h if members is None else h[np.asarray(members, dtype=int)]
+
+
+def activation_stats(h: Any, *, threshold: float = 1e-3) -> dict[str, np.ndarray]:
+    """Summaries of hidden activations of shape (..., n, units), computed over the last two axes.
+
+    Parameters
+    ----------
+    h
+        Non-negative activations (ReLU outputs), e.g. from :func:`hidden_activations`.
+    threshold
+        Activations at or below it count as (near) zero.
+
+    Returns
+    -------
+    dict
+        ``"mean"``: the mean activation; ``"near_zero"``: the fraction of activations at or below
+        ``threshold``; ``"dead"``: the fraction of units that are at or below it for every input;
+        ``"unit_means"``: each unit's mean activation over the inputs, shape (..., units).
+        The first three have the shape of ``h`` without its last two axes.
+    """
+    h = np.asarray(h, dtype=float)
+    if h.ndim < 2:
+        raise ValueError(f"h must have at least two axes (inputs, units), got shape {h.shape}")
+    if not (isinstance(threshold, (int, float)) and math.isfinite(threshold) and threshold >= 0):
+        raise ValueError(f"threshold must be a finite non-negative number, got {threshold!r}")
+    small = h <= threshold
+    return {
+        "mean": h.mean(axis=(-2, -1)),
+        "near_zero": small.mean(axis=(-2, -1)),
+        "dead": small.all(axis=-2).mean(axis=-1),
+        "unit_means": h.mean(axis=-2),
+    }
+
+
+def relative_change(new: Any, base: Any) -> np.ndarray:
+    """``(new - base) / base``: -0.25 means 25% lower than ``base``."""
+    new, base = np.asarray(new, dtype=float), np.asarray(base, dtype=float)
+    if np.any(base == 0):
+        raise ValueError("base must be non-zero everywhere")
+    return (new - base) / base
+
+
+def first_layer_images(model: BatchedMLP, member: int, units: Sequence[int], *,
+                       shape: tuple[int, int] = (28, 28)) -> np.ndarray:
+    """The incoming weights of some first-layer units of one member, as images.
+
+    ``model.weights[0][member]`` has shape (inputs, units); column ``u`` holds the weights from
+    every pixel to unit ``u``. Returns an array of shape (len(units), *shape).
+    """
+    w = model.weights[0][member].detach().cpu().numpy()
+    if int(np.prod(shape)) != w.shape[0]:
+        raise ValueError(f"shape {shape} does not hold the {w.shape[0]} inputs of the first layer")
+    return w[:, np.asarray(units, dtype=int)].T.reshape(len(units), *shape)
+
+
+def split_indices(y: Any, n_first: int, n_second: int, *, rng: int | np.random.Generator | None = 0
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Two disjoint, stratified sets of indices into ``y`` of sizes ``n_first`` and ``n_second``.
+
+    Useful for carving a training set and a validation set out of the same training images.
+    """
+    y = np.asarray(y)
+    idx, y_idx = stratified_subset(np.arange(len(y)), y, n_first + n_second, rng=rng)
+    first, _ = stratified_subset(np.arange(len(idx)), y_idx, n_first, rng=rng)
+    rest = np.setdiff1d(np.arange(len(idx)), first)
+    return idx[first], idx[rest][:n_second]
+
+
+@dataclass
+class SizeSweep:
+    """Final-epoch metrics of :func:`size_sweep`: arrays of shape (len(sizes), K).
+
+    ``results[i]`` is the full :class:`~companion.torch_training.SweepResult` at ``sizes[i]``
+    (with its trained model); ``epochs[i]`` the number of epochs trained at that size.
+    """
+
+    sizes: tuple[int, ...]
+    configs: tuple[MLPConfig, ...]
+    epochs: tuple[int, ...]
+    train_loss: np.ndarray
+    train_acc: np.ndarray
+    test_loss: np.ndarray
+    test_acc: np.ndarray
+    results: list[SweepResult]
+
+    def select(self, **criteria: Any) -> np.ndarray:
+        """Indices of the members whose config matches all ``criteria`` (e.g. ``hidden_rate=0.5``)."""
+        return self.results[0].select(**criteria)
+
+    @property
+    def gap_loss(self) -> np.ndarray:
+        """Test minus train cross-entropy at the end of training, shape (len(sizes), K)."""
+        return self.test_loss - self.train_loss
+
+    @property
+    def gap_acc(self) -> np.ndarray:
+        """Train minus test accuracy at the end of training, shape (len(sizes), K)."""
+        return self.train_acc - self.test_acc
+
+
+def size_sweep(
+    configs: Sequence[MLPConfig],
+    x_train: Any,
+    y_train: Any,
+    x_test: Any,
+    y_test: Any,
+    *,
+    train_sizes: Sequence[int],
+    sizes: Sequence[int],
+    epochs: int,
+    min_updates: int,
+    batch_size: int,
+    lr: float = 1e-3,
+    subset_seed: int = 0,
+) -> SizeSweep:
+    """Train the members ``configs`` on stratified training subsets of each size in ``train_sizes``.
+
+    At every size all members train together in one :func:`~companion.torch_training.train_many`
+    run on the same subset, for ``epochs`` epochs or more: small sets get more epochs so that
+    every size sees at least ``min_updates`` parameter updates (a set of 100 images gives one
+    update per epoch at batch size 100). ``sizes`` are the layer widths of the network.
+    """
+    if min_updates < 1:
+        raise ValueError(f"min_updates must be a positive int, got {min_updates!r}")
+    results, all_epochs = [], []
+    for n in train_sizes:
+        x, y = stratified_subset(np.asarray(x_train), np.asarray(y_train), int(n), rng=subset_seed)
+        per_epoch = math.ceil(int(n) / batch_size)
+        n_epochs = max(int(epochs), math.ceil(min_updates / per_epoch))
+        results.append(train_many(configs, x, y, x_test, y_test, sizes=sizes, epochs=n_epochs,
+                                  batch_size=batch_size, lr=lr, eval_every=n_epochs))
+        all_epochs.append(n_epochs)
+    final = {name: np.stack([getattr(r, name)[:, -1] for r in results])
+             for name in ("train_loss", "train_acc", "test_loss", "test_acc")}
+    return SizeSweep(tuple(int(n) for n in train_sizes), tuple(configs), tuple(all_epochs), **final,
+                     results=results)
