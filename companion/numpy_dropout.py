@@ -58,8 +58,8 @@ def keep_mask(shape: Sequence[int], rate: float, rng: Any = None) -> np.ndarray:
     if t >= 256:  # rate == 1
         return np.zeros(shape, dtype=bool)
     byte = gen.integers(0, 256, size=shape, dtype=np.uint8)
-    keep = byte > np.uint8(t)
-    if f > 0.0:
+    keep = byte >= np.uint8(t)
+    if f > 0.0:  # the bytes equal to t are dropped with probability f
         boundary = np.flatnonzero(byte == np.uint8(t))
         keep.flat[boundary] = gen.random(boundary.size, dtype=np.float32) >= np.float32(f)
     return keep
