@@ -12,7 +12,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 EXEC := _build/exec
 TIMES := _build/stage-times.txt
 
-.PHONY: help venv book test unit notebooks build-executed lab clean lock preview
+.PHONY: help venv book test unit notebooks build-executed lab clean lock preview bench
 
 help:
 	@echo "make book   build the HTML book into _build/html (executes every chapter)"
@@ -87,3 +87,7 @@ preview: $(STAMP)
 	$(QUIET) $(BIN)/python -m pytest --nbmake --overwrite --nbmake-timeout=900 -p no:cacheprovider -o testpaths= -q $$dir/notebooks/$$name.ipynb || exit 1; \
 	echo "executed $(NB) in $$(( $$(date +%s) - start )) s (on a shared machine, times are inflated)"; \
 	$(QUIET) $(BIN)/jupyter-book build $$dir --path-output $$dir -W -n --keep-going -q && echo "preview: $$dir/_build/html/notebooks/$$name.html"
+
+# Benchmark dropout implementations and one MLP epoch (prints medians and ratios, writes JSON).
+bench: $(STAMP)
+	$(QUIET) $(BIN)/python -m companion.bench --out _build/bench.json

@@ -82,13 +82,19 @@ def build_mlp(
         raise ValueError("hidden_units must list at least one hidden layer")
     for n in (*units, input_dim, n_classes):
         _check_positive_int(n, "layer widths")
+    # Every Dense layer is created before any Dropout layer: each layer draws its seed from
+    # Python's `random` when it is created, so after the same seed_everything(seed) the model
+    # with dropout starts from exactly the same weights as the one without.
+    dense = [keras.layers.Dense(n, activation=activation, name=f"dense_{i}") for i, n in enumerate(units, 1)]
+    head = keras.layers.Dense(n_classes, activation="softmax", name="probabilities")
+    drops = [keras.layers.Dropout(rate, name=f"dropout_{i}") for i in range(1, len(units) + 1)] if rate > 0 else []
     inputs = keras.Input(shape=(input_dim,), name="pixels")
     h = inputs
-    for i, n in enumerate(units, start=1):
-        h = keras.layers.Dense(n, activation=activation, name=f"dense_{i}")(h)
-        if rate > 0:
-            h = keras.layers.Dropout(rate, name=f"dropout_{i}")(h)
-    outputs = keras.layers.Dense(n_classes, activation="softmax", name="probabilities")(h)
+    for i, layer in enumerate(dense):
+        h = layer(h)
+        if drops:
+            h = drops[i](h)
+    outputs = head(h)
     model = keras.Model(inputs, outputs, name=name)
     if compile:
         model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="categorical_crossentropy",

@@ -1,0 +1,138 @@
+"""Benchmark of dropout implementations and of one MLP training epoch: ``make bench``.
+
+Run as ``python -m companion.bench [--out FILE] [--repeats N]``. It times, on the same data and in one
+process: an array copy (the memory-bound floor), the companion's NumPy dropout (fast and reference
+versions), ``torch.nn.functional.dropout``, ``tf.nn.dropout``, the companion's torch and Keras layers,
+and one training epoch of the same MLP from scratch in NumPy, in PyTorch and in Keras. It prints the
+median of each and its ratio to the copy of the same array, and writes everything as JSON.
+Benchmarks only report; no test depends on a time.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+__all__ = ["median_seconds", "dropout_timings", "mlp_epoch_timings", "main"]
+
+
+def median_seconds(fn: Callable[[], object], repeats: int = 7, warmup: int = 1) -> float:
+    """Median wall time of ``fn()`` over ``repeats`` calls, after ``warmup`` untimed calls."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def dropout_timings(n: int, repeats: int) -> dict[str, float]:
+    """Median seconds of each dropout implementation in training mode on ``n`` float32 values."""
+    import keras
+    import tensorflow as tf
+    import torch
+
+    from . import keras_dropout, numpy_dropout, torch_dropout
+
+    x = np.random.default_rng(0).standard_normal(n, dtype=np.float32)
+    xt, xtf = torch.from_numpy(x.copy()), tf.constant(x)
+    rng = np.random.default_rng(1)
+    results = {"copy": median_seconds(x.copy, repeats)}
+    for rate in (0.5, 0.1):
+        torch_layer, keras_layer = torch_dropout.Dropout(rate).train(), keras_dropout.Dropout(rate, seed=0)
+        results |= {
+            f"numpy_dropout(rate={rate})": median_seconds(lambda: numpy_dropout.dropout(x, rate, rng=rng), repeats),
+            f"numpy_dropout_reference(rate={rate})": median_seconds(
+                lambda: numpy_dropout.dropout_reference(x, rate, rng=rng), repeats),
+            f"torch F.dropout(p={rate})": median_seconds(lambda: torch.nn.functional.dropout(xt, rate), repeats),
+            f"tf.nn.dropout(rate={rate})": median_seconds(lambda: tf.nn.dropout(xtf, rate), repeats),
+            f"companion torch Dropout(p={rate})": median_seconds(lambda: torch_layer(xt), repeats),
+            f"companion keras Dropout(rate={rate})": median_seconds(
+                lambda: keras.ops.convert_to_numpy(keras_layer(xtf, training=True)), repeats),
+        }
+    return results
+
+
+def mlp_epoch_timings(repeats: int, n: int = 4000, sizes: tuple[int, ...] = (784, 256, 256, 10),
+                      batch_size: int = 128) -> dict[str, float]:
+    """Median seconds of one training epoch (Adam, dropout 0.2 on inputs and 0.5 on hidden units)."""
+    import keras
+    import torch
+
+    from . import numpy_nn
+
+    rng = np.random.default_rng(0)
+    x = rng.random((n, sizes[0]), dtype=np.float32)
+    y = rng.integers(0, sizes[-1], n)
+
+    model = numpy_nn.mlp(sizes, input_rate=0.2, hidden_rate=0.5, rng=0)
+    opt = numpy_nn.Adam(1e-3)
+    # fit evaluates on the whole training set after each epoch; its epoch_seconds time training only
+    history = numpy_nn.fit(model, x, y, epochs=repeats + 1, batch_size=batch_size, optimizer=opt, rng=rng)
+    numpy_seconds = float(np.median(history.epoch_seconds[1:]))
+
+    layers: list[torch.nn.Module] = [torch.nn.Dropout(0.2)]
+    for n_in, n_out in zip(sizes[:-2], sizes[1:-1]):
+        layers += [torch.nn.Linear(n_in, n_out), torch.nn.ReLU(), torch.nn.Dropout(0.5)]
+    net = torch.nn.Sequential(*layers, torch.nn.Linear(sizes[-2], sizes[-1]))
+    torch_opt = torch.optim.Adam(net.parameters(), 1e-3)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+
+    def torch_epoch() -> None:
+        net.train()
+        for i in torch.randperm(n).split(batch_size):
+            loss = torch.nn.functional.cross_entropy(net(xt[i]), yt[i])
+            torch_opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch_opt.step()
+
+    kmodel = keras.Sequential([keras.Input((sizes[0],)), keras.layers.Dropout(0.2)]
+                              + [layer for width in sizes[1:-1] for layer in
+                                 (keras.layers.Dense(width, activation="relu"), keras.layers.Dropout(0.5))]
+                              + [keras.layers.Dense(sizes[-1])])
+    kmodel.compile(optimizer=keras.optimizers.Adam(1e-3),
+                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    keras_epoch = lambda: kmodel.fit(x, y, epochs=1, batch_size=batch_size, verbose=0)
+    return {"numpy_nn epoch": numpy_seconds, "torch epoch": median_seconds(torch_epoch, repeats),
+            "keras epoch": median_seconds(keras_epoch, repeats)}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Run the benchmark, print a table and write JSON; returns what it wrote."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="_build/bench.json", help="where to write the JSON results")
+    parser.add_argument("--repeats", type=int, default=7, help="timed calls per measurement")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import torch
+
+    report: dict = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
+                                "torch_threads": torch.get_num_threads()}, "dropout": {}, "mlp_epoch": {}}
+    for n in (1_000_000, 16_000_000):
+        timings = dropout_timings(n, args.repeats)
+        copy = timings["copy"]
+        report["dropout"][str(n)] = {name: {"median_s": t, "ratio_to_copy": t / copy} for name, t in timings.items()}
+        print(f"\nDropout, training mode, {n:,} float32 values (median of {args.repeats}):")
+        for name, t in timings.items():
+            print(f"  {name:40s} {t * 1e3:9.2f} ms   {t / copy:6.1f} x copy")
+    epochs = mlp_epoch_timings(max(3, args.repeats // 2))
+    report["mlp_epoch"] = epochs
+    print("\nOne training epoch, MLP 784-256-256-10, 4,000 examples, batch 128, Adam:")
+    for name, t in epochs.items():
+        print(f"  {name:40s} {t * 1e3:9.1f} ms   {t / epochs['torch epoch']:6.2f} x torch")
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(report, indent=2))
+    print(f"\nwritten to {args.out}")
+    return report
+
+
+if __name__ == "__main__":
+    main()
