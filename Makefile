@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed
 THREADS := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1
 QUIET := TF_CPP_MIN_LOG_LEVEL=3 PYDEVD_DISABLE_FILE_VALIDATION=1 MPLBACKEND=Agg
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
-EXEC := _build/exec
+# Outside _build: nbmake skips every path that contains a "_build" folder.
+EXEC := _executed
 TIMES := _build/stage-times.txt
 
 .PHONY: help venv book test unit notebooks build-executed lab clean lock preview bench
@@ -52,7 +53,7 @@ notebooks: $(STAMP)
 	if [ -z "$(NOTEBOOKS)" ]; then \
 	  echo "No chapter notebooks in notebooks/ yet: nbmake stage skipped (nothing to execute)."; \
 	  echo "notebooks       skipped: none" >> $(TIMES); exit 0; fi; \
-	cp -r _config.yml _toc.yml book notebooks $(EXEC)/ && ln -s ../../companion $(EXEC)/companion; \
+	cp -r _config.yml _toc.yml book notebooks $(EXEC)/ && ln -s ../companion $(EXEC)/companion; \
 	sed -i 's/execute_notebooks: *force/execute_notebooks: "off"/' $(EXEC)/_config.yml; \
 	$(THREADS) $(QUIET) $(BIN)/python -m pytest --nbmake --overwrite --nbmake-timeout=600 -n 2 \
 	  -p no:cacheprovider --durations=0 -o testpaths= $(EXEC)/notebooks; rc=$$?; \
@@ -72,17 +73,17 @@ lock:
 	  /tmp/dropout-book-lock/bin/pip freeze | sed 's/^torch==\(.*\)+cpu$$/torch==\1/'; } > requirements.lock
 
 clean:
-	rm -rf _build
+	rm -rf _build $(EXEC) _preview
 
-# Preview one chapter while writing it: execute it into _build/preview-<name>/ and build a small
-# book of the landing page and that chapter there. Usage: make preview NB=notebooks/01_x.ipynb
+# Preview one chapter while writing it: execute it into _preview/<name>/ and build a small
+# book of the landing page, that chapter and the appendices there. Usage: make preview NB=notebooks/01_x.ipynb
 preview: $(STAMP)
 	@test -n "$(NB)" || { echo "usage: make preview NB=notebooks/NN_name.ipynb"; exit 2; }
-	@name=$$(basename $(NB) .ipynb); dir=_build/preview-$$name; rm -rf $$dir; mkdir -p $$dir/notebooks; \
+	@name=$$(basename $(NB) .ipynb); dir=_preview/$$name; rm -rf $$dir; mkdir -p $$dir/notebooks; \
 	cp _config.yml $$dir/ && ln -s ../../book $$dir/book && ln -s ../../companion $$dir/companion; \
 	cp $(NB) $$dir/notebooks/; \
 	sed -i 's/execute_notebooks: *force/execute_notebooks: "off"/' $$dir/_config.yml; \
-	printf 'format: jb-book\nroot: book/intro\nparts:\n  - caption: Preview\n    numbered: true\n    chapters:\n      - file: notebooks/%s\n      - file: book/references\n' $$name > $$dir/_toc.yml; \
+	printf 'format: jb-book\nroot: book/intro\nparts:\n  - caption: Preview\n    numbered: true\n    chapters:\n      - file: notebooks/%s\n      - file: book/notation\n      - file: book/references\n      - file: book/api\n' $$name > $$dir/_toc.yml; \
 	start=$$(date +%s); \
 	$(QUIET) $(BIN)/python -m pytest --nbmake --overwrite --nbmake-timeout=900 -p no:cacheprovider -o testpaths= -q $$dir/notebooks/$$name.ipynb || exit 1; \
 	echo "executed $(NB) in $$(( $$(date +%s) - start )) s (on a shared machine, times are inflated)"; \

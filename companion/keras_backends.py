@@ -1,10 +1,11 @@
-"""The Keras MNIST model of chapter 8, trained on any Keras 3 backend, here or in a child process.
+"""The source article's Keras MNIST model, trained on any Keras 3 backend, here or in a child process.
 
 Keras 3 fixes its backend (TensorFlow, PyTorch, JAX) once per process, when ``keras`` is first
 imported (from the ``KERAS_BACKEND`` environment variable or ``~/.keras/keras.json``). To run the
 same model on another backend, ``run_on_backend`` starts a fresh Python process with
 ``KERAS_BACKEND`` set, which trains with ``fit_and_evaluate`` and prints its results as one line
-of JSON on standard output; the parent parses it and returns a dict.
+of JSON on standard output; the parent parses it and returns a dict. The model itself comes
+from ``companion.keras_models.build_mlp``.
 
 Keras is imported inside the functions, not when this module is imported, so that
 ``run_on_backend`` can be called from a process that never imports Keras.
@@ -25,7 +26,7 @@ import numpy as np
 from ._checks import check_rate
 from .seeding import seed_everything
 
-__all__ = ["BACKENDS", "build_mnist_mlp", "fit_and_evaluate", "dropout_mask", "run_on_backend", "main"]
+__all__ = ["BACKENDS", "fit_and_evaluate", "dropout_mask", "run_on_backend", "main"]
 
 #: The Keras 3 backends that ``run_on_backend`` accepts.
 BACKENDS = ("tensorflow", "torch", "jax")
@@ -36,45 +37,6 @@ def _check_positive_int(value: Any, name: str) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"{name} must be a positive int, got {value!r}")
     return int(value)
-
-
-def build_mnist_mlp(rate: float = 0.2, *, hidden: Sequence[int] = (512,), n_inputs: int = 784,
-                    n_classes: int = 10) -> Any:
-    """Build and compile the MNIST classifier of the source article's Keras example.
-
-    ``Input(n_inputs)`` -> ``Dense(h, relu)`` -> ``Dropout(rate)`` for each ``h`` in ``hidden``,
-    then ``Dense(n_classes, softmax)``; compiled with Adam (default settings), categorical
-    cross-entropy and accuracy. With ``rate=0`` the dropout layers are left out: the twin
-    without dropout.
-
-    Parameters
-    ----------
-    rate
-        Drop probability of the ``keras.layers.Dropout`` after each hidden layer, in [0, 1].
-    hidden
-        Widths of the hidden layers; the article uses one layer of 512 units.
-    n_inputs, n_classes
-        Input size (784 pixels) and number of classes (10 digits).
-
-    Returns
-    -------
-    keras.Sequential
-        A compiled, unfitted model. Call ``keras.utils.set_random_seed`` (or
-        ``companion.seed_everything``) before building it to fix its initial weights.
-    """
-    import keras
-
-    rate = check_rate(rate, name="rate")
-    layers: list[Any] = [keras.Input((_check_positive_int(n_inputs, "n_inputs"),))]
-    for width in hidden:
-        layers.append(keras.layers.Dense(_check_positive_int(width, "hidden width"), activation="relu"))
-        if rate > 0:
-            layers.append(keras.layers.Dropout(rate))
-    layers.append(keras.layers.Dense(_check_positive_int(n_classes, "n_classes"), activation="softmax"))
-    # A name without dots: the PyTorch backend builds parameter names from it.
-    model = keras.Sequential(layers, name="mlp_dropout" if rate > 0 else "mlp_no_dropout")
-    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
-    return model
 
 
 def _epoch_timer() -> Any:
@@ -104,67 +66,75 @@ def fit_and_evaluate(
     *,
     rate: float,
     seed: int,
+    hidden_units: Sequence[int] = (512,),
     epochs: int = 10,
     batch_size: int = 128,
     validation_split: float = 0.2,
     keep_model: bool = False,
 ) -> dict[str, Any]:
-    """Seed, build, fit and evaluate ``build_mnist_mlp(rate)`` on the current Keras backend.
+    """Train and test the source article's Keras MNIST model once, on the current Keras backend.
 
-    The recipe of the article's example: ``fit(..., epochs, batch_size, validation_split)``
-    (Keras holds out the *last* ``validation_split`` of the training arrays, before shuffling),
-    then ``evaluate`` on the test set. The model is also evaluated in inference mode on the part
-    of the training set it was fitted on, so the generalization gap can be computed without the
-    dropout noise that ``fit``'s running training loss contains.
+    The article's recipe: ``companion.keras_models.build_mlp(hidden_units, rate)`` (784-512-10,
+    ReLU, ``Dropout(rate)``, softmax, Adam, categorical cross-entropy; no Dropout layer at
+    ``rate=0``), ``fit(..., epochs, batch_size, validation_split)``, then ``evaluate`` on the test
+    set. Keras holds out the *last* ``validation_split`` of the training arrays, before shuffling.
+    After every epoch the part of the training set that the model is fitted on is also measured
+    in inference mode (``keras_models.InferenceMetrics``): ``fit``'s own ``loss`` is a running
+    average taken with dropout on, so it cannot be compared with the validation loss.
 
     Parameters
     ----------
     x_train, y_train, x_test, y_test
-        Images of shape (n, n_inputs) and integer labels 0-9 (one-hot encoded here).
+        Images of shape (n, 784) and integer labels 0-9 (one-hot encoded here).
     rate
-        Dropout rate of the model (0 for the twin without dropout).
+        Dropout rate (0 for the twin without dropout).
     seed
-        Passed to ``companion.seed_everything`` after Keras is imported and before the model
-        is built: it fixes the initial weights, the shuffling and the dropout masks on one backend.
+        Passed to ``companion.seed_everything`` after ``keras.backend.clear_session()`` and
+        before the model is built: it fixes the initial weights (the same for both rates), the
+        shuffling and the dropout masks, on one backend.
+    hidden_units
+        Widths of the hidden layers.
     epochs, batch_size, validation_split
         As in ``keras.Model.fit``.
     keep_model
-        Also return the fitted model under the key ``"model"`` (then the dict is no longer
+        Also return the fitted model under the key ``"model"`` (the dict is then no longer
         JSON-serializable).
 
     Returns
     -------
     dict
-        ``backend``, ``rate``, ``seed``; ``history`` (``fit``'s per-epoch ``loss``, ``accuracy``,
-        ``val_loss``, ``val_accuracy``, as lists of floats); ``epoch_seconds`` (wall-clock time
-        of each epoch); ``fit_loss``, ``fit_accuracy`` (inference mode, on the fitted part of
-        the training set); ``test_loss``, ``test_accuracy``; and ``model`` if ``keep_model``.
+        ``backend``, ``rate``, ``seed``; ``history``: per-epoch lists ``loss``, ``accuracy``
+        (as ``fit`` reports them, dropout on), ``train_loss``, ``train_accuracy`` (fitted part,
+        inference mode), ``val_loss``, ``val_accuracy``; ``epoch_seconds`` (wall-clock time of
+        each epoch: its training steps and validation pass, not the inference-mode measurement);
+        ``test_loss``, ``test_accuracy``; and ``model`` if ``keep_model``.
     """
     import keras
 
+    from .keras_models import InferenceMetrics, build_mlp, one_hot
+
     epochs = _check_positive_int(epochs, "epochs")
     batch_size = _check_positive_int(batch_size, "batch_size")
-    if not 0.0 <= validation_split < 1.0:
-        raise ValueError(f"validation_split must be in [0, 1), got {validation_split!r}")
-    n_classes = 10
-    y_train_1h = keras.utils.to_categorical(np.asarray(y_train), n_classes)
-    y_test_1h = keras.utils.to_categorical(np.asarray(y_test), n_classes)
-    seed_everything(seed)
-    model = build_mnist_mlp(rate, n_inputs=int(np.asarray(x_train).shape[1]), n_classes=n_classes)
-    timer = _epoch_timer()
-    history = model.fit(x_train, y_train_1h, epochs=epochs, batch_size=batch_size,
-                        validation_split=validation_split, verbose=0, callbacks=[timer])
+    if not 0.0 < validation_split < 1.0:
+        raise ValueError(f"validation_split must be in (0, 1), got {validation_split!r}")
+    x_train, x_test = np.asarray(x_train, dtype=np.float32), np.asarray(x_test, dtype=np.float32)
+    y_train_1h, y_test_1h = one_hot(np.asarray(y_train)), one_hot(np.asarray(y_test))
     n_fit = len(x_train) - int(len(x_train) * validation_split)  # Keras' own split point
-    fit_loss, fit_acc = model.evaluate(x_train[:n_fit], y_train_1h[:n_fit], verbose=0)
+    keras.backend.clear_session()
+    seed_everything(seed)
+    model = build_mlp(tuple(hidden_units), rate, input_dim=x_train.shape[1])
+    timer, clean = _epoch_timer(), InferenceMetrics(x_train[:n_fit], y_train_1h[:n_fit])
+    history = model.fit(x_train, y_train_1h, epochs=epochs, batch_size=batch_size,
+                        validation_split=validation_split, verbose=0, callbacks=[timer, clean])
     test_loss, test_acc = model.evaluate(x_test, y_test_1h, verbose=0)
+    curves = {key: [float(v) for v in values] for key, values in history.history.items()}
+    curves.update(train_loss=[float(v) for v in clean.loss], train_accuracy=[float(v) for v in clean.accuracy])
     result: dict[str, Any] = {
         "backend": keras.backend.backend(),
         "rate": float(rate),
         "seed": int(seed),
-        "history": {key: [float(v) for v in values] for key, values in history.history.items()},
+        "history": curves,
         "epoch_seconds": [float(s) for s in timer.seconds],
-        "fit_loss": float(fit_loss),
-        "fit_accuracy": float(fit_acc),
         "test_loss": float(test_loss),
         "test_accuracy": float(test_acc),
     }

@@ -22,7 +22,7 @@ from typing import Any, Callable, Sequence
 import keras
 import numpy as np
 
-from ._checks import check_rate
+from ._checks import check_bool, check_rate
 from .seeding import seed_everything
 
 __all__ = ["build_mlp", "one_hot", "log_loss", "InferenceMetrics", "SeedRuns", "train_over_seeds"]
@@ -167,6 +167,8 @@ class SeedRuns:
         ``evaluate`` on the test set after the last epoch, shape (n_seeds,).
     seconds
         Wall time of each seed's ``fit`` call (the inference-mode train metrics included).
+    models
+        The trained models, one per seed, when ``keep_models=True`` was passed; else empty.
     """
 
     seeds: tuple[int, ...]
@@ -174,6 +176,7 @@ class SeedRuns:
     test_loss: np.ndarray
     test_accuracy: np.ndarray
     seconds: np.ndarray
+    models: tuple[keras.Model, ...] = ()
 
     @property
     def epochs(self) -> np.ndarray:
@@ -201,6 +204,7 @@ def train_over_seeds(
     seeds: Sequence[int],
     epochs: int = 10,
     batch_size: int = 128,
+    keep_models: bool = False,
 ) -> SeedRuns:
     """Train one fresh compiled model per seed with ``fit`` and collect the results.
 
@@ -222,18 +226,22 @@ def train_over_seeds(
         Non-negative int seeds, one run each.
     epochs, batch_size
         As in ``fit``.
+    keep_models
+        Keep the trained models in :attr:`SeedRuns.models` (for further evaluation).
 
     Returns
     -------
     SeedRuns
     """
     epochs, batch_size = _check_positive_int(epochs, "epochs"), _check_positive_int(batch_size, "batch_size")
+    keep_models = check_bool(keep_models, "keep_models")
     seeds = tuple(int(s) for s in seeds)
     if not seeds:
         raise ValueError("seeds must hold at least one seed")
     keys = ("loss", "accuracy", "train_loss", "train_accuracy", "val_loss", "val_accuracy")
     history = {key: np.zeros((len(seeds), epochs)) for key in keys}
     test_loss, test_accuracy, seconds = (np.zeros(len(seeds)) for _ in range(3))
+    models = []
     for row, seed in enumerate(seeds):
         keras.backend.clear_session()
         seed_everything(seed)
@@ -248,4 +256,6 @@ def train_over_seeds(
         history["train_loss"][row], history["train_accuracy"][row] = clean.loss, clean.accuracy
         results = model.evaluate(*test_data, verbose=0, return_dict=True)
         test_loss[row], test_accuracy[row] = results["loss"], results["accuracy"]
-    return SeedRuns(seeds, history, test_loss, test_accuracy, seconds)
+        if keep_models:
+            models.append(model)
+    return SeedRuns(seeds, history, test_loss, test_accuracy, seconds, tuple(models))

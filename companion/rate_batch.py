@@ -1,0 +1,156 @@
+"""Helpers for the chapter on dropout rates and minibatch sizes (PyTorch).
+
+* :func:`realized_drop_fraction` measures how many units ``nn.Dropout`` really drops per example;
+* :func:`metric_by` arranges a :class:`~companion.torch_training.SweepResult` metric as a
+  (values, seeds) table, ready for means and spreads;
+* :func:`steps_per_epoch` counts the optimizer updates in one epoch;
+* :func:`time_one_epoch` times one epoch of training of a single ``nn.Sequential`` MLP, the
+  honest per-model cost that a batched sweep cannot show.
+"""
+from __future__ import annotations
+
+import math
+import time
+from typing import Any, Sequence
+
+import numpy as np
+
+from ._checks import check_rate
+
+__all__ = ["realized_drop_fraction", "metric_by", "steps_per_epoch", "dropout_mlp", "time_one_epoch"]
+
+
+def _positive_int(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return int(value)
+
+
+def realized_drop_fraction(rate: float, width: int, n_draws: int, *, seed: int = 0) -> np.ndarray:
+    """Fraction of units that ``torch.nn.functional.dropout`` zeroes, once per example.
+
+    Feeds ``n_draws`` examples of ``width`` ones through dropout in training mode and counts the
+    zeros of each example.
+
+    Parameters
+    ----------
+    rate
+        The drop probability, in [0, 1].
+    width
+        Number of units in the layer.
+    n_draws
+        Number of examples (independent masks).
+    seed
+        Seed of the torch generator used for the masks (the global generator is left untouched).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n_draws,): the dropped fraction of each example. Its mean is close to ``rate`` and
+        its standard deviation close to ``sqrt(rate * (1 - rate) / width)``.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    rate = check_rate(rate)
+    width, n_draws = _positive_int(width, "width"), _positive_int(n_draws, "n_draws")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        out = F.dropout(torch.ones(n_draws, width), p=rate, training=True)
+    return (out == 0).float().mean(dim=1).numpy().astype(np.float64)
+
+
+def metric_by(result: Any, metric: str, *, key: str, values: Sequence[Any], epoch: int | None = None) -> np.ndarray:
+    """One metric of a batched sweep as a table with a row per config value and a column per member.
+
+    Parameters
+    ----------
+    result
+        A :class:`~companion.torch_training.SweepResult`.
+    metric
+        ``"train_loss"``, ``"train_acc"``, ``"test_loss"``, ``"test_acc"``, ``"gap_loss"`` or
+        ``"gap_acc"``.
+    key
+        The :class:`~companion.torch_training.MLPConfig` field to group by, e.g. ``"hidden_rate"``.
+    values
+        The values of ``key``, one row each, in this order.
+    epoch
+        The epoch (1-based) to read; None for the last one. It must be an epoch with metrics
+        (see ``eval_every`` of :func:`~companion.torch_training.train_many`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (len(values), members per value), members in config order (seeds, typically).
+    """
+    table = np.asarray(getattr(result, metric), dtype=float)
+    n_epochs = table.shape[1]
+    if epoch is None:
+        epoch = n_epochs
+    if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or not 1 <= epoch <= n_epochs:
+        raise ValueError(f"epoch must be an int in [1, {n_epochs}] or None, got {epoch!r}")
+    rows = [result.select(**{key: v}) for v in values]
+    counts = {len(r) for r in rows}
+    if 0 in counts:
+        missing = [v for v, r in zip(values, rows) if len(r) == 0]
+        raise ValueError(f"no member has {key} in {missing}")
+    if len(counts) != 1:
+        raise ValueError(f"the values of {key} have different numbers of members: {sorted(counts)}")
+    out = np.stack([table[r, epoch - 1] for r in rows])
+    if np.isnan(out).any():
+        raise ValueError(f"epoch {epoch} has no recorded {metric} (was it an evaluation epoch?)")
+    return out
+
+
+def steps_per_epoch(n_examples: int, batch_size: int) -> int:
+    """Optimizer updates in one pass over ``n_examples`` when the last, smaller batch is kept."""
+    n_examples, batch_size = _positive_int(n_examples, "n_examples"), _positive_int(batch_size, "batch_size")
+    return math.ceil(n_examples / batch_size)
+
+
+def dropout_mlp(sizes: Sequence[int], rate: float) -> Any:
+    """A ReLU MLP as ``nn.Sequential`` with ``nn.Dropout(rate)`` after every hidden ReLU."""
+    from torch import nn
+
+    rate = check_rate(rate)
+    if len(sizes) < 2:
+        raise ValueError(f"sizes must list at least an input and an output size, got {sizes!r}")
+    layers: list[Any] = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(int(n_in), int(n_out)))
+        if i < len(sizes) - 2:
+            layers += [nn.ReLU(), nn.Dropout(rate)]
+    return nn.Sequential(*layers)
+
+
+def time_one_epoch(
+    sizes: Sequence[int], rate: float, batch_size: int, x: Any, y: Any, *, repeats: int = 2, seed: int = 0
+) -> float:
+    """Wall time in seconds of one training epoch of a single MLP (Adam, cross-entropy).
+
+    Builds :func:`dropout_mlp` and trains it for ``repeats`` epochs; returns the fastest epoch,
+    the least disturbed by other work on the machine. Evaluation is not timed.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    batch_size, repeats = _positive_int(batch_size, "batch_size"), _positive_int(repeats, "repeats")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = dropout_mlp(sizes, rate)
+        xt = torch.as_tensor(np.asarray(x), dtype=torch.float32)
+        yt = torch.as_tensor(np.asarray(y), dtype=torch.long)
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        model.train()
+        best = math.inf
+        for _ in range(repeats):
+            start = time.perf_counter()
+            order = torch.randperm(len(yt))
+            for i in range(0, len(yt), batch_size):
+                idx = order[i:i + batch_size]
+                loss = F.cross_entropy(model(xt[idx]), yt[idx])
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+            best = min(best, time.perf_counter() - start)
+    return best

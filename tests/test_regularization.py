@@ -1,0 +1,124 @@
+"""Tests of companion.regularization: member metrics, activations, size sweeps, small helpers."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from companion import regularization as reg  # noqa: E402
+from companion.torch_training import BatchedMLP, MLPConfig, train_many  # noqa: E402
+
+SIZES = (12, 8, 6, 3)
+
+
+def _toy(n=60, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, SIZES[0])).astype(np.float32)
+    y = np.arange(n) % SIZES[-1]
+    x[np.arange(n), y] += 3.0  # learnable
+    return x, y
+
+
+def test_member_metrics_match_train_many_test_metrics():
+    x, y = _toy()
+    configs = [MLPConfig(seed=0), MLPConfig(seed=1, hidden_rate=0.5), MLPConfig(seed=2, l2=1e-3)]
+    res = train_many(configs, x, y, x, y, sizes=SIZES, epochs=3, batch_size=16)
+    loss, acc = reg.member_metrics(res.model, x, y, chunk=7)
+    np.testing.assert_allclose(loss, res.test_loss[:, -1], rtol=1e-5)
+    np.testing.assert_allclose(acc, res.test_acc[:, -1])
+    assert not res.model.training
+
+
+def test_member_metrics_restores_training_mode():
+    model = BatchedMLP(SIZES, [MLPConfig(seed=0, hidden_rate=0.5)])
+    model.train()
+    x, y = _toy(10)
+    reg.member_metrics(model, x, y)
+    assert model.training
+
+
+def test_hidden_activations_shape_sign_and_dropout_off():
+    model = BatchedMLP(SIZES, [MLPConfig(seed=0, hidden_rate=0.9), MLPConfig(seed=1)])
+    model.train()
+    x, _ = _toy(20)
+    h0 = reg.hidden_activations(model, x, layer=0)
+    h1 = reg.hidden_activations(model, x, layer=1, members=[1])
+    assert h0.shape == (2, 20, 8) and h1.shape == (1, 20, 6)
+    assert (h0 >= 0).all()
+    np.testing.assert_array_equal(h0, reg.hidden_activations(model, x, layer=0))  # deterministic
+    assert model.training
+
+
+@pytest.mark.parametrize("layer", [-1, 2, 0.5, True])
+def test_hidden_activations_refuses_bad_layer(layer):
+    model = BatchedMLP(SIZES, [MLPConfig()])
+    with pytest.raises(ValueError, match="layer"):
+        reg.hidden_activations(model, np.zeros((2, SIZES[0])), layer=layer)
+
+
+def test_activation_stats_by_hand():
+    h = np.array([[[0.0, 2.0], [0.0, 4.0]], [[1.0, 1.0], [3.0, 0.0]]])  # 2 members, 2 inputs, 2 units
+    st = reg.activation_stats(h)
+    np.testing.assert_allclose(st["mean"], [1.5, 1.25])
+    np.testing.assert_allclose(st["near_zero"], [0.5, 0.25])
+    np.testing.assert_allclose(st["dead"], [0.5, 0.0])
+    np.testing.assert_allclose(st["unit_means"], [[0.0, 3.0], [2.0, 0.5]])
+    with pytest.raises(ValueError, match="threshold"):
+        reg.activation_stats(h, threshold=-1)
+    with pytest.raises(ValueError, match="h must"):
+        reg.activation_stats(np.ones(3))
+
+
+def test_relative_change():
+    np.testing.assert_allclose(reg.relative_change([0.75, 2.0], [1.0, 1.0]), [-0.25, 1.0])
+    with pytest.raises(ValueError, match="base"):
+        reg.relative_change(1.0, 0.0)
+
+
+def test_first_layer_images_are_columns_of_the_first_weight_matrix():
+    model = BatchedMLP((16, 5, 2), [MLPConfig(seed=0), MLPConfig(seed=1)])
+    im = reg.first_layer_images(model, 1, [0, 3], shape=(4, 4))
+    assert im.shape == (2, 4, 4)
+    np.testing.assert_array_equal(im[1].ravel(), model.weights[0][1][:, 3].detach().numpy())
+    with pytest.raises(ValueError, match="shape"):
+        reg.first_layer_images(model, 0, [0], shape=(28, 28))
+
+
+def test_split_indices_disjoint_and_stratified():
+    y = np.repeat(np.arange(10), 50)
+    a, b = reg.split_indices(y, 100, 200, rng=3)
+    assert len(a) == 100 and len(b) == 200
+    assert not set(a) & set(b)
+    assert np.bincount(y[a], minlength=10).tolist() == [10] * 10
+    assert np.bincount(y[b], minlength=10).tolist() == [20] * 10
+    a2, b2 = reg.split_indices(y, 100, 200, rng=3)
+    np.testing.assert_array_equal(a, a2)
+    np.testing.assert_array_equal(b, b2)
+
+
+def test_size_sweep_epochs_rule_and_shapes():
+    x, y = _toy(90)
+    configs = [MLPConfig(seed=0), MLPConfig(seed=1, hidden_rate=0.5)]
+    sw = reg.size_sweep(configs, x, y, x, y, train_sizes=(15, 90), sizes=SIZES, epochs=2,
+                        min_updates=6, batch_size=10)
+    assert sw.sizes == (15, 90)
+    assert sw.epochs == (3, 2)  # 15 images: 2 updates per epoch, 3 epochs for 6 updates
+    assert sw.test_loss.shape == sw.gap_acc.shape == (2, 2)
+    np.testing.assert_allclose(sw.gap_loss, sw.test_loss - sw.train_loss)
+    assert sw.select(hidden_rate=0.5).tolist() == [1]
+    assert len(sw.results) == 2 and sw.results[1].model is not sw.results[0].model
+    with pytest.raises(ValueError, match="min_updates"):
+        reg.size_sweep(configs, x, y, x, y, train_sizes=(15,), sizes=SIZES, epochs=1, min_updates=0,
+                       batch_size=10)
+
+
+def test_contrast_clear_and_verdict():
+    c = reg.contrast([1.0, 1.2, 1.1], [0.5, 0.6, 0.55])
+    assert np.isclose(c.mean_base, 1.1) and np.isclose(c.sd_base, 0.1)
+    assert np.isclose(c.diff, -0.55) and np.isclose(c.spread, 0.15)
+    assert c.clear and c.verdict().startswith("lower")
+    fuzzy = reg.contrast([1.0, 2.0], [1.2, 1.9])
+    assert not fuzzy.clear and "within" in fuzzy.verdict()
+    with pytest.raises(ValueError, match="two values"):
+        reg.contrast([1.0], [1.0, 2.0])
