@@ -34,6 +34,7 @@ __all__ = [
     "split_indices",
     "Contrast",
     "contrast",
+    "mean_sd_text",
 ]
 
 
@@ -185,6 +186,14 @@ def contrast(base: Any, new: Any) -> Contrast:
     if len(base) < 2 or len(new) < 2:
         raise ValueError(f"need at least two values per group, got {len(base)} and {len(new)}")
     return Contrast(float(base.mean()), float(base.std(ddof=1)), float(new.mean()), float(new.std(ddof=1)))
+
+
+def mean_sd_text(values: Any, fmt: str = ".3f", *, scale: float = 1.0) -> str:
+    """``"mean ± sd"`` of ``values * scale`` (sample sd, ddof=1), for tables: e.g. ``"0.215 ± 0.007"``."""
+    v = np.asarray(values, dtype=float).ravel() * scale
+    if len(v) < 2:
+        raise ValueError(f"need at least two values, got {len(v)}")
+    return f"{v.mean():{fmt}} ± {v.std(ddof=1):{fmt}}"
 
 
 def relative_change(new: Any, base: Any) -> np.ndarray:

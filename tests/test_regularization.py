@@ -122,3 +122,10 @@ def test_contrast_clear_and_verdict():
     assert not fuzzy.clear and "within" in fuzzy.verdict()
     with pytest.raises(ValueError, match="two values"):
         reg.contrast([1.0], [1.0, 2.0])
+
+
+def test_mean_sd_text():
+    assert reg.mean_sd_text([1.0, 2.0, 3.0]) == "2.000 ± 1.000"
+    assert reg.mean_sd_text([0.01, 0.03], ".1f", scale=100) == "2.0 ± 1.4"
+    with pytest.raises(ValueError, match="two values"):
+        reg.mean_sd_text([1.0])

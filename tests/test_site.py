@@ -1,0 +1,619 @@
+"""The built book, read as a reader's browser reads it.
+
+Serves the built HTML book (``_build/html``, or ``$SITE_DIR``) on 127.0.0.1 and opens every page of
+the table of contents in Debian's headless Chromium through Playwright, with every request to
+another host blocked (the book must work offline). It checks that each page loads without console
+errors, that its images load and have alt text or a caption, that its internal links and anchors
+resolve, that its math is typeset (no raw TeX left), that no cell output shows a traceback, a
+warning, stderr or ANSI colour codes, and that the search page finds "dropout". A full-page
+screenshot of every page goes to ``_build/screenshots/`` (beside the site folder) for review.
+
+Run it with ``make site`` (``SITE_TEST=1``). Without ``SITE_TEST=1`` the unit stage deselects it
+(tests/conftest.py); selected with ``-m site`` it skips when there is no built site.
+
+Environment: ``SITE_DIR`` (the built site, default ``_build/html``), ``SITE_TOC`` (the _toc.yml
+that lists its pages; default: the one two levels above the site folder, else the repository's),
+``SITE_SCREENSHOTS`` (default: ``screenshots`` beside the site folder), ``CHROMIUM``
+(default ``/usr/bin/chromium``).
+
+A cell that fails on purpose carries the ``raises-exception`` tag: its traceback is expected and
+not reported.
+"""
+
+from __future__ import annotations
+
+import functools
+import html.parser
+import os
+import re
+import shutil
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.site
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE_TEST = os.environ.get("SITE_TEST", "").strip().lower() in {"1", "true", "yes"}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LOAD_TIMEOUT_MS = 90_000  # a loaded 2-core machine can be slow
+MAX_EXAMPLES = 5  # per page and kind of problem, so that one bad page does not flood the report
+# Console errors that come from the toolchain, not from the book, each with its reason. Keep short.
+KNOWN_CONSOLE_NOISE = {
+    # sphinx-thebe 0.3.1 under Sphinx 7.4 writes its one-line inline config script twice on every
+    # page (Jupyter Book always loads sphinx_thebe; the book has thebe off): the second copy fails
+    # to redeclare a const. Harmless: nothing in the book uses thebe.
+    "Identifier 'THEBE_JS_URL' has already been declared",
+}
+
+
+def _not_ready(message: str):
+    """A missing prerequisite fails under SITE_TEST=1 and skips otherwise."""
+    if SITE_TEST:
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+# --------------------------------------------------------------------------------------------
+# Which pages: the table of contents
+
+
+def _toc_files(toc_path: Path) -> list[str]:
+    """Every document of a jb-book _toc.yml, root first, in reading order, without suffix."""
+    toc = yaml.safe_load(toc_path.read_text())
+    files: list[str] = []
+
+    def strip(name: str) -> str:
+        return re.sub(r"\.(md|ipynb|rst|myst)$", "", name.strip("/"))
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                files.append(strip(node["file"]))
+            for key in ("parts", "chapters", "sections"):
+                for child in node.get(key) or []:
+                    walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    files.append(strip(toc["root"]))
+    walk({k: v for k, v in toc.items() if k in ("parts", "chapters", "sections")})
+    return list(dict.fromkeys(files))
+
+
+def _find_toc(site_dir: Path) -> Path:
+    if os.environ.get("SITE_TOC"):
+        return Path(os.environ["SITE_TOC"])
+    beside = site_dir.parent.parent / "_toc.yml"
+    return beside if beside.is_file() else ROOT / "_toc.yml"
+
+
+# --------------------------------------------------------------------------------------------
+# Static HTML parsing (ids of pages the browser did not open, links of auxiliary pages)
+
+
+class _IdsAndLinks(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids: set[str] = set()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for key in ("id", "name") if tag == "a" else ("id",):
+            if attrs.get(key):
+                self.ids.add(attrs[key])
+        if tag == "a" and attrs.get("href"):
+            self.links.append(attrs["href"])
+        if tag == "img" and attrs.get("src"):
+            self.links.append(attrs["src"])
+
+
+@functools.lru_cache(maxsize=None)
+def _parse_static(path: Path) -> _IdsAndLinks:
+    parser = _IdsAndLinks()
+    parser.feed(path.read_text(encoding="utf-8", errors="replace"))
+    return parser
+
+
+# --------------------------------------------------------------------------------------------
+# Serving the site
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 (signature of the base class)
+        pass
+
+
+@dataclass
+class PageReport:
+    name: str  # document name from the toc, e.g. "book/intro"
+    url: str
+    status: int | None = None
+    load_error: str | None = None
+    title: str = ""
+    console_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    external_requests: list[str] = field(default_factory=list)
+    data: dict = field(default_factory=dict)  # what the in-page script collected
+    screenshot: Path | None = None
+
+
+@dataclass
+class Crawl:
+    site_dir: Path
+    base: str  # "http://127.0.0.1:PORT/"
+    toc_path: Path
+    pages: list[PageReport]
+    nav_pages: list[str]  # documents listed in the built sidebar navigation
+    search: dict
+    seconds: float
+
+    def local_path(self, url: str) -> Path | None:
+        """The file that a same-origin URL points at, or None for another origin."""
+        if not url.startswith(self.base):
+            return None
+        path = urllib.parse.unquote(urllib.parse.urlsplit(url).path).lstrip("/")
+        target = self.site_dir / path
+        return target / "index.html" if (not path or path.endswith("/")) else target
+
+
+# The in-page collector: runs after load (and after MathJax's first typeset).
+COLLECT_JS = r"""
+() => {
+  const out = {};
+  const main = document.querySelector('main') || document.body;
+  const article = document.querySelector('article') || main;
+  out.title = document.title;
+  out.h1 = (article.querySelector('h1') || {}).textContent || '';
+  out.ids = Array.from(document.querySelectorAll('[id]')).map(e => e.id)
+    .concat(Array.from(document.querySelectorAll('a[name]')).map(e => e.getAttribute('name')));
+
+  // links of the whole page (sidebar, header, footer, article)
+  out.links = Array.from(document.querySelectorAll('a[href]')).map(a => ({
+    raw: a.getAttribute('href'), abs: a.href, text: (a.textContent || '').trim().slice(0, 60)}));
+  out.nav = Array.from(document.querySelectorAll('nav.bd-docs-nav a.reference.internal'))
+    .map(a => a.href);
+  const prev = document.querySelector('a.left-prev'), next = document.querySelector('a.right-next');
+  out.prev = prev ? prev.href : null;
+  out.next = next ? next.href : null;
+
+  // images
+  out.images = Array.from(document.querySelectorAll('img')).map(img => {
+    const fig = img.closest('figure');
+    const cap = fig ? fig.querySelector('figcaption') : null;
+    const link = img.closest('a');
+    return {
+      src: img.getAttribute('src'), abs: img.currentSrc || img.src,
+      complete: img.complete, naturalWidth: img.naturalWidth,
+      hasAlt: img.hasAttribute('alt'), alt: img.getAttribute('alt') || '',
+      caption: cap ? cap.textContent.trim() : '',
+      linkText: link ? link.textContent.trim() : '',
+    };
+  });
+
+  // math: every .math element typeset by MathJax, no TeX error, no raw TeX in visible text
+  const maths = Array.from(article.querySelectorAll('.math'));
+  out.math = {
+    count: maths.length,
+    mathjax: !!(window.MathJax && window.MathJax.version),
+    mathjaxVersion: (window.MathJax && window.MathJax.version) || null,
+    untypeset: maths.filter(m => !m.querySelector('mjx-container'))
+      .map(m => m.textContent.trim().slice(0, 80)),
+    errors: Array.from(article.querySelectorAll('mjx-merror'))
+      .map(e => (e.getAttribute('data-mjx-error') || e.textContent).slice(0, 120)),
+  };
+  const skip = 'pre, code, script, style, textarea, mjx-container, .highlight, .math, .cell_output';
+  const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
+  const chunks = [];
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!el || el.closest(skip)) continue;
+    chunks.push(n.textContent);
+  }
+  out.proseText = chunks.join(' ');
+
+  // notebook cells and their outputs
+  const cells = Array.from(article.querySelectorAll('div.cell'));
+  out.cells = cells.map((cell, i) => {
+    const outputs = Array.from(cell.querySelectorAll('.cell_output'));
+    return {
+      index: i + 1,
+      tags: Array.from(cell.classList).filter(c => c.startsWith('tag_')).map(c => c.slice(4)),
+      hasInput: !!cell.querySelector('.cell_input'),
+      nOutputs: outputs.length,
+      text: outputs.map(o => o.innerText).join('\n'),
+      traceback: cell.querySelectorAll('.output.traceback, .output.error').length,
+      stderr: cell.querySelectorAll('.output.stderr').length,
+      ansiSpans: cell.querySelectorAll('.cell_output [class*="-Color"], .cell_output .ansi-red-fg, .cell_output .ansi-red-intense-fg').length,
+      firstInputLine: ((cell.querySelector('.cell_input') || {}).innerText || '').split('\n')[0].slice(0, 80),
+    };
+  });
+  // glue/MyST-NB outputs outside cells (e.g. {glue:} of an error) and stderr anywhere
+  out.strayStderr = article.querySelectorAll('.output.stderr, .output.traceback').length
+    - cells.reduce((s, c) => s + c.querySelectorAll('.output.stderr, .output.traceback').length, 0);
+  out.downloadLinks = Array.from(document.querySelectorAll('a[href$=".ipynb"], a[href$=".md"]'))
+    .map(a => a.href);
+  return out;
+}
+"""
+
+WAIT_MATH_JS = r"""
+async () => {
+  if (document.fonts && document.fonts.ready) await document.fonts.ready;
+  for (const img of document.querySelectorAll('img[loading="lazy"]')) img.loading = 'eager';
+  await Promise.all(Array.from(document.images).map(i => i.complete ? 0 : i.decode().catch(() => 0)));
+  if (!document.querySelector('.math')) return 'no math';
+  for (let i = 0; i < 40 && !(window.MathJax && window.MathJax.startup && window.MathJax.startup.promise); i++)
+    await new Promise(r => setTimeout(r, 50));
+  if (!(window.MathJax && window.MathJax.startup && window.MathJax.startup.promise)) return 'MathJax did not load';
+  await window.MathJax.startup.promise;
+  if (document.fonts && document.fonts.ready) await document.fonts.ready;
+  return 'typeset';
+}
+"""
+
+
+def _screenshot_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") + ".png"
+
+
+def _crawl(site_dir: Path, toc_path: Path, shot_dir: Path, chromium: str) -> Crawl:
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    start = time.monotonic()
+    handler = functools.partial(_QuietHandler, directory=str(site_dir))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    docs = _toc_files(toc_path)
+    reports: list[PageReport] = []
+    nav_pages: list[str] = []
+    search: dict = {}
+
+    if shot_dir.exists():
+        for old in shot_dir.glob("*.png"):
+            old.unlink()
+    shot_dir.mkdir(parents=True, exist_ok=True)
+
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+            context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+            current: dict = {}
+
+            def route(r):
+                url = r.request.url
+                if url.startswith(base) or url.startswith(("data:", "blob:", "about:")):
+                    r.continue_()
+                else:
+                    if current.get("report") is not None:
+                        current["report"].external_requests.append(url)
+                    r.abort("blockedbyclient")
+
+            context.route("**/*", route)
+            page = context.new_page()
+
+            def on_console(msg):
+                rep = current.get("report")
+                # requests to other hosts are blocked on purpose and reported by test_pages_work_offline
+                if rep is None or msg.type != "error" or "ERR_BLOCKED_BY_CLIENT" in msg.text:
+                    return
+                if not any(noise in msg.text for noise in KNOWN_CONSOLE_NOISE):
+                    loc = msg.location or {}
+                    where = f" ({loc.get('url', '')}:{loc.get('lineNumber', '')})" if loc.get("url") else ""
+                    rep.console_errors.append(msg.text[:300] + where)
+
+            def on_pageerror(exc):
+                rep = current.get("report")
+                if rep is not None and not any(noise in str(exc) for noise in KNOWN_CONSOLE_NOISE):
+                    rep.console_errors.append(f"uncaught exception: {str(exc)[:300]}")
+
+            def on_response(resp):
+                rep = current.get("report")
+                if rep is not None and resp.url.startswith(base) and resp.status >= 400:
+                    rep.failed_requests.append(f"HTTP {resp.status} {resp.url[len(base) - 1:]}")
+
+            def on_requestfailed(req):
+                rep = current.get("report")
+                if rep is not None and req.url.startswith(base):
+                    rep.failed_requests.append(f"{req.failure} {req.url[len(base) - 1:]}")
+
+            page.on("console", on_console)
+            page.on("pageerror", on_pageerror)
+            page.on("response", on_response)
+            page.on("requestfailed", on_requestfailed)
+
+            for doc in docs:
+                rep = PageReport(name=doc, url=base + doc + ".html")
+                current["report"] = rep
+                reports.append(rep)
+                if not (site_dir / f"{doc}.html").is_file():
+                    rep.load_error = f"{doc}.html is not in the built site (listed in {toc_path.name})"
+                    continue
+                try:
+                    resp = page.goto(rep.url, wait_until="load", timeout=LOAD_TIMEOUT_MS)
+                    rep.status = resp.status if resp else None
+                    rep.data["mathState"] = page.evaluate(WAIT_MATH_JS)
+                    page.wait_for_timeout(200)  # late console errors of deferred scripts
+                    rep.data.update(page.evaluate(COLLECT_JS))
+                    rep.title = rep.data.get("title", "")
+                    rep.screenshot = shot_dir / _screenshot_name(doc)
+                    page.screenshot(path=str(rep.screenshot), full_page=True, timeout=LOAD_TIMEOUT_MS)
+                except PlaywrightError as exc:
+                    rep.load_error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+
+            # the sidebar navigation, as a reader sees it on the landing page
+            if reports and reports[0].data.get("nav") is not None:
+                nav_pages = [
+                    re.sub(r"\.html$", "", urllib.parse.urlsplit(u).path.lstrip("/"))
+                    for u in reports[0].data["nav"]
+                ]
+
+            # search
+            current["report"] = None
+            search = {"url": base + "search.html?q=dropout", "hits": 0, "error": None, "summary": ""}
+            try:
+                page.goto(search["url"], wait_until="load", timeout=LOAD_TIMEOUT_MS)
+                page.wait_for_function(
+                    "() => { const s = document.querySelector('#search-results .search-summary, "
+                    "#search-results p');"
+                    " return s && /found|did not match|matching/i.test(s.textContent); }",
+                    timeout=LOAD_TIMEOUT_MS,
+                )
+                search["hits"] = page.locator("#search-results ul.search > li").count()
+                search["summary"] = page.locator("#search-results").inner_text()[:300]
+                shot = shot_dir / "search-dropout.png"
+                page.screenshot(path=str(shot), full_page=True, timeout=LOAD_TIMEOUT_MS)
+                search["screenshot"] = shot
+            except PlaywrightError as exc:
+                search["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    return Crawl(site_dir, base, toc_path, reports, nav_pages, search, time.monotonic() - start)
+
+
+@pytest.fixture(scope="module")
+def crawl() -> Crawl:
+    site_dir = Path(os.environ.get("SITE_DIR", ROOT / "_build" / "html")).resolve()
+    if not (site_dir / "index.html").is_file():
+        _not_ready(f"no built book at {site_dir} (index.html missing): build it first (make book)")
+    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    if not (shutil.which(chromium) or Path(chromium).is_file()):
+        _not_ready(f"Chromium not found at {chromium}: apt-get install -y chromium (or set CHROMIUM)")
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        _not_ready("the playwright Python package is not installed (it is in requirements.lock)")
+    toc_path = _find_toc(site_dir)
+    if not toc_path.is_file():
+        _not_ready(f"no _toc.yml found for {site_dir} (set SITE_TOC)")
+    shot_dir = Path(os.environ.get("SITE_SCREENSHOTS", site_dir.parent / "screenshots"))
+    result = _crawl(site_dir, toc_path, shot_dir, chromium)
+    print(
+        f"\nsite test: {len(result.pages)} pages of {toc_path} served from {site_dir} "
+        f"in {result.seconds:.1f} s; screenshots in {shot_dir}"
+    )
+    return result
+
+
+def _report(crawl: Crawl, what: str, problems: list[str]) -> None:
+    """Fail once, listing every problem found (not just the first)."""
+    if problems:
+        header = f"{len(problems)} {what} in the built book ({crawl.site_dir}):"
+        pytest.fail("\n".join([header] + [f"  - {p}" for p in problems]), pytrace=False)
+
+
+def _loaded(crawl: Crawl) -> list[PageReport]:
+    return [p for p in crawl.pages if p.load_error is None and p.data]
+
+
+def _capped(items: list[str]) -> list[str]:
+    if len(items) <= MAX_EXAMPLES:
+        return items
+    return items[:MAX_EXAMPLES] + [f"... and {len(items) - MAX_EXAMPLES} more"]
+
+
+# --------------------------------------------------------------------------------------------
+# The checks: one test per kind of problem, each listing all pages at once
+
+
+def test_every_toc_page_is_built_loads_and_is_in_the_navigation(crawl):
+    problems = []
+    for p in crawl.pages:
+        if p.load_error:
+            problems.append(f"{p.name}: {p.load_error}")
+        elif p.status != 200:
+            problems.append(f"{p.name}: HTTP status {p.status}")
+        elif not p.screenshot or not p.screenshot.is_file() or p.screenshot.stat().st_size == 0:
+            problems.append(f"{p.name}: no screenshot was written")
+        elif not p.data.get("h1", "").strip():
+            problems.append(f"{p.name}: the page has no title heading (h1)")
+    root = crawl.pages[0].name if crawl.pages else None
+    if crawl.pages and crawl.pages[0].data:
+        listed = set(crawl.nav_pages)
+        for p in crawl.pages[1:]:
+            if p.name not in listed:
+                problems.append(f"{p.name}: listed in {crawl.toc_path.name} but missing from the sidebar")
+        extra = [n for n in crawl.nav_pages if n not in {q.name for q in crawl.pages} and n != root]
+        problems += [f"{n}: in the sidebar but not in {crawl.toc_path.name}" for n in extra]
+    _report(crawl, "pages that did not load", problems)
+
+
+def test_no_console_errors_or_failed_requests(crawl):
+    problems = []
+    for p in _loaded(crawl):
+        for msg in _capped(p.console_errors):
+            problems.append(f"{p.name}: console error: {msg}")
+        for msg in _capped(p.failed_requests):
+            problems.append(f"{p.name}: failed request: {msg}")
+    _report(crawl, "browser console errors or failed requests", problems)
+
+
+def test_pages_work_offline(crawl):
+    """Nothing is fetched from another host (MathJax included): the book is read offline."""
+    problems = []
+    for p in _loaded(crawl):
+        for url in _capped(sorted(set(p.external_requests))):
+            problems.append(f"{p.name}: requests {url} (blocked: the book must work offline)")
+    _report(crawl, "requests to other hosts", problems)
+
+
+_FILENAME_ALT = re.compile(r"^(\.\./)*[\w./-]*\.(png|svg|jpe?g|gif|webp)$", re.I)
+
+
+def test_images_load_and_have_alt_text_or_caption(crawl):
+    problems = []
+    for p in _loaded(crawl):
+        for img in p.data.get("images", []):
+            src = img["src"]
+            if not img["complete"] or img["naturalWidth"] == 0:
+                problems.append(f"{p.name}: image {src} did not load (naturalWidth 0)")
+            alt = img["alt"].strip()
+            described = (alt and not _FILENAME_ALT.match(alt)) or img["caption"]
+            # alt="" marks a decorative image; fine where its link has text (the logo beside its title)
+            decorative = img["hasAlt"] and not alt and img["linkText"]
+            if not (described or decorative):
+                why = f'alt is only the file name ("{alt[:60]}")' if alt else "no alt text"
+                problems.append(f"{p.name}: image {src}: {why} and no caption")
+    _report(crawl, "image problems", problems)
+
+
+def test_internal_links_and_anchors_resolve(crawl):
+    problems = []
+    ids_of: dict[Path, set[str]] = {}
+    for p in _loaded(crawl):
+        ids_of[crawl.site_dir / f"{p.name}.html"] = set(p.data.get("ids", []))
+
+    def ids(target: Path) -> set[str]:
+        if target not in ids_of:
+            ids_of[target] = _parse_static(target).ids
+        return ids_of[target]
+
+    def check(where: str, raw: str, absolute: str, aux: set[Path]) -> None:
+        if raw in ("#", "") or absolute.startswith(("mailto:", "javascript:", "tel:")):
+            return
+        target = crawl.local_path(absolute)
+        if target is None:
+            return  # another site: not checked (offline)
+        fragment = urllib.parse.unquote(urllib.parse.urlsplit(absolute).fragment)
+        if not target.is_file():
+            problems.append(f"{where}: link {raw!r} -> {target.relative_to(crawl.site_dir)} does not exist")
+        elif fragment and target.suffix == ".html" and fragment not in ids(target):
+            problems.append(
+                f"{where}: link {raw!r} -> #{fragment} not found on {target.relative_to(crawl.site_dir)}"
+            )
+        elif target.suffix == ".html":
+            aux.add(target)
+
+    toc_files = {crawl.site_dir / f"{p.name}.html" for p in crawl.pages}
+    aux: set[Path] = set()
+    for p in _loaded(crawl):
+        seen = set()
+        for link in p.data.get("links", []):
+            if link["abs"] in seen:
+                continue
+            seen.add(link["abs"])
+            check(p.name, link["raw"], link["abs"], aux)
+    # One hop further, statically: the pages the book links to that are not in the toc
+    # (source code of the API reference, general index, module index).
+    for target in sorted(aux - toc_files):
+        rel = target.relative_to(crawl.site_dir).as_posix()
+        page_url = crawl.base + rel
+        for raw in dict.fromkeys(_parse_static(target).links):
+            check(rel, raw, urllib.parse.urljoin(page_url, raw), set())
+    _report(crawl, "broken internal links or anchors", problems)
+
+
+_RAW_TEX = [
+    (re.compile(r"\\[(\[]|\\[)\]]"), "TeX delimiter"),
+    (re.compile(r"\$\$"), "$$"),
+    (re.compile(r"(?<![\\$])\$(?=\S)[^$\n]{1,200}?(?<=\S)\$(?!\d)"), "$...$"),
+    (re.compile(r"\\(?:frac|mathbf|mathrm|mathcal|operatorname|sum|prod|left|right|cdot|odot|"
+                r"alpha|beta|gamma|sigma|theta|epsilon|mathbb|hat|tilde|sqrt|text|begin|end)\b"),
+     "TeX command"),
+]
+
+
+def test_math_is_typeset(crawl):
+    problems = []
+    for p in _loaded(crawl):
+        math = p.data.get("math", {})
+        if math.get("count") and not math.get("mathjax"):
+            problems.append(
+                f"{p.name}: {math['count']} formulas but MathJax did not load ({p.data.get('mathState')})"
+            )
+        if math.get("untypeset"):
+            problems.append(
+                f"{p.name}: {len(math['untypeset'])} formulas not typeset, e.g. {math['untypeset'][0]!r}"
+            )
+        for err in _capped(math.get("errors", [])):
+            problems.append(f"{p.name}: MathJax error: {err}")
+        text = p.data.get("proseText", "")
+        for pattern, label in _RAW_TEX:
+            hits = [m.group(0) for m in pattern.finditer(text)]
+            if hits:
+                problems.append(f"{p.name}: raw {label} in the text: {', '.join(repr(h) for h in hits[:3])}")
+    _report(crawl, "math rendering problems", problems)
+
+
+_OUTPUT_PATTERNS = [
+    (re.compile(r"Traceback \(most recent call last\)"), "a traceback"),
+    (re.compile(r"^\s*(?:\w+\.)*\w*(?:Error|Exception): ", re.M), "an error message"),
+    (re.compile(r"\b\w*Warning\b|WARNING"), "a warning"),
+    (re.compile(r"\x1b\[[0-9;]*m|\[(?:\d{1,3};)+\d{1,3}m|\[0m"), "ANSI escape codes"),
+    (re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d", re.M), "a framework log line"),
+]
+
+
+def test_cell_outputs_are_clean(crawl):
+    problems = []
+    for p in _loaded(crawl):
+        cells = p.data.get("cells", [])
+        if cells and not any(c["nOutputs"] for c in cells):
+            problems.append(f"{p.name}: {len(cells)} code cells and not one output: was it executed?")
+        if p.data.get("strayStderr"):
+            problems.append(f"{p.name}: {p.data['strayStderr']} stderr/traceback outputs outside cells")
+        page_problems = []
+        for c in cells:
+            if "raises-exception" in c["tags"]:
+                continue  # fails on purpose, and says so with its tag
+            where = f"{p.name}: cell {c['index']} ({c['firstInputLine']!r})"
+            if c["traceback"]:
+                page_problems.append(f"{where}: shows a traceback/error output")
+            if c["stderr"]:
+                page_problems.append(f"{where}: shows a stderr output box")
+            if c["ansiSpans"]:
+                page_problems.append(f"{where}: shows ANSI-coloured output")
+            for pattern, label in _OUTPUT_PATTERNS:
+                m = pattern.search(c["text"])
+                if m:
+                    line = c["text"][max(0, m.start() - 20): m.end() + 60].replace("\n", " ")
+                    page_problems.append(f"{where}: output shows {label}: ...{line.strip()}...")
+        problems += _capped(page_problems)
+    _report(crawl, "problems in cell outputs", problems)
+
+
+def test_search_finds_dropout(crawl):
+    s = crawl.search
+    if s.get("error"):
+        pytest.fail(f"search page {s['url']}: {s['error']}", pytrace=False)
+    assert s["hits"] > 0, f"searching 'dropout' found nothing: {s['summary']!r}"
