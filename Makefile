@@ -12,13 +12,18 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 # Outside _build: nbmake skips every path that contains a "_build" folder.
 EXEC := _executed
 TIMES := _build/stage-times.txt
+CHROMIUM := /usr/bin/chromium
+PORT ?= 8000
 
-.PHONY: help venv book test unit notebooks build-executed lab clean lock preview bench
+.PHONY: help venv book test unit notebooks build-executed site serve lab clean lock preview bench
 
 help:
 	@echo "make book   build the HTML book into _build/html (executes every chapter)"
 	@echo "make test   unit tests, every chapter under nbmake, book build with warnings as errors"
 	@echo "make lab    open the notebooks in JupyterLab"
+	@echo "make serve  serve the built book on http://127.0.0.1:$(PORT)/"
+	@echo "make site   test the built book in headless Chromium (screenshots in _build/screenshots)"
+	@echo "make bench  time dropout implementations and one MLP epoch"
 
 venv: $(STAMP)
 
@@ -40,7 +45,7 @@ lab: $(STAMP)
 # the executed copies with execution turned off.
 test: $(STAMP)
 	@mkdir -p _build && : > $(TIMES)
-	@$(MAKE) --no-print-directory unit notebooks build-executed
+	@$(MAKE) --no-print-directory unit notebooks build-executed site
 	@echo "== stage wall times ==" && cat $(TIMES)
 
 unit: $(STAMP)
@@ -64,6 +69,20 @@ build-executed: $(STAMP)
 	if [ -d $(EXEC)/notebooks ]; then src=$(EXEC); fi; \
 	$(QUIET) $(BIN)/jupyter-book build $$src --path-output . -W -n --keep-going; rc=$$?; \
 	echo "book build      $$(( $$(date +%s) - start )) s" >> $(TIMES); exit $$rc
+
+# The rendered-site test drives Debian's Chromium; install it where missing (CI runs as root).
+$(CHROMIUM):
+	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+site: $(STAMP) $(CHROMIUM)
+	@start=$$(date +%s); mkdir -p _build; \
+	SITE_TEST=1 $(QUIET) $(BIN)/python -m pytest tests/test_site.py -q; rc=$$?; \
+	echo "site test       $$(( $$(date +%s) - start )) s (screenshots in _build/screenshots)" >> $(TIMES); exit $$rc
+
+serve:
+	@test -f _build/html/index.html || { echo "No built book: run make book first."; exit 1; }
+	@echo "The book: http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
+	$(BIN)/python -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
 lock:
 	rm -rf /tmp/dropout-book-lock && $(PYTHON) -m venv /tmp/dropout-book-lock

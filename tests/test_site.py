@@ -2,8 +2,9 @@
 
 Serves the built HTML book (``_build/html``, or ``$SITE_DIR``) on 127.0.0.1 and opens every page of
 the table of contents in Debian's headless Chromium through Playwright, with every request to
-another host blocked (the book must work offline). It checks that each page loads without console
-errors, that its images load and have alt text or a caption, that its internal links and anchors
+another host blocked (the book must work offline). It checks that each page is built, loads, is in
+the sidebar and has no heading numbered twice ("1. 1. Title"), that it shows no console errors
+and fetches nothing from another host, that its images load and have alt text or a caption, that its internal links and anchors
 resolve, that its math is typeset (no raw TeX left), that no cell output shows a traceback, a
 warning, stderr or ANSI colour codes, and that the search page finds "dropout". A full-page
 screenshot of every page goes to ``_build/screenshots/`` (beside the site folder) for review.
@@ -180,11 +181,19 @@ COLLECT_JS = r"""
   const article = document.querySelector('article') || main;
   out.title = document.title;
   out.h1 = (article.querySelector('h1') || {}).textContent || '';
+  // headings that Sphinx numbered, without their number and permalink: "1. 1. Title" is numbered twice
+  out.numberedHeadings = Array.from(article.querySelectorAll('h1, h2, h3')).filter(h => h.querySelector('.section-number'))
+    .map(h => {
+      const c = h.cloneNode(true);
+      const num = c.querySelector('.section-number').textContent.trim();
+      c.querySelectorAll('.section-number, .headerlink').forEach(e => e.remove());
+      return [num, c.textContent.trim()];
+    });
   out.ids = Array.from(document.querySelectorAll('[id]')).map(e => e.id)
     .concat(Array.from(document.querySelectorAll('a[name]')).map(e => e.getAttribute('name')));
 
-  // links of the whole page (sidebar, header, footer, article)
-  out.links = Array.from(document.querySelectorAll('a[href]')).map(a => ({
+  // links of the whole page (sidebar, header, footer, article, and <link rel=next/prev/...>)
+  out.links = Array.from(document.querySelectorAll('a[href], link[href]')).map(a => ({
     raw: a.getAttribute('href'), abs: a.href, text: (a.textContent || '').trim().slice(0, 60)}));
   out.nav = Array.from(document.querySelectorAll('nav.bd-docs-nav a.reference.internal'))
     .map(a => a.href);
@@ -408,9 +417,14 @@ def crawl() -> Crawl:
         _not_ready(f"no _toc.yml found for {site_dir} (set SITE_TOC)")
     shot_dir = Path(os.environ.get("SITE_SCREENSHOTS", site_dir.parent / "screenshots"))
     result = _crawl(site_dir, toc_path, shot_dir, chromium)
+    loaded = _loaded(result)
+    images = sum(len(p.data.get("images", [])) for p in loaded)
+    formulas = sum(p.data.get("math", {}).get("count", 0) for p in loaded)
+    cells = sum(len(p.data.get("cells", [])) for p in loaded)
     print(
-        f"\nsite test: {len(result.pages)} pages of {toc_path} served from {site_dir} "
-        f"in {result.seconds:.1f} s; screenshots in {shot_dir}"
+        f"\nsite test: {len(result.pages)} pages of {toc_path} served from {site_dir}, opened in "
+        f"{result.seconds:.1f} s: {images} images, {formulas} formulas, {cells} code cells; "
+        f"screenshots in {shot_dir}"
     )
     return result
 
@@ -436,7 +450,7 @@ def _capped(items: list[str]) -> list[str]:
 # The checks: one test per kind of problem, each listing all pages at once
 
 
-def test_every_toc_page_is_built_loads_and_is_in_the_navigation(crawl):
+def test_every_toc_page_is_built_loads_and_is_titled(crawl):
     problems = []
     for p in crawl.pages:
         if p.load_error:
@@ -447,6 +461,12 @@ def test_every_toc_page_is_built_loads_and_is_in_the_navigation(crawl):
             problems.append(f"{p.name}: no screenshot was written")
         elif not p.data.get("h1", "").strip():
             problems.append(f"{p.name}: the page has no title heading (h1)")
+        for number, title in p.data.get("numberedHeadings", []):
+            if re.match(r"\d+(\.\d+)*\.?\s", title):
+                problems.append(
+                    f"{p.name}: heading numbered twice, '{number} {title}': the toc numbers it "
+                    f"(numbered: true), so drop the typed number from the heading"
+                )
     root = crawl.pages[0].name if crawl.pages else None
     if crawl.pages and crawl.pages[0].data:
         listed = set(crawl.nav_pages)
@@ -455,7 +475,7 @@ def test_every_toc_page_is_built_loads_and_is_in_the_navigation(crawl):
                 problems.append(f"{p.name}: listed in {crawl.toc_path.name} but missing from the sidebar")
         extra = [n for n in crawl.nav_pages if n not in {q.name for q in crawl.pages} and n != root]
         problems += [f"{n}: in the sidebar but not in {crawl.toc_path.name}" for n in extra]
-    _report(crawl, "pages that did not load", problems)
+    _report(crawl, "page problems (missing, not loading, not in the sidebar, numbered twice)", problems)
 
 
 def test_no_console_errors_or_failed_requests(crawl):
@@ -508,12 +528,13 @@ def test_internal_links_and_anchors_resolve(crawl):
             ids_of[target] = _parse_static(target).ids
         return ids_of[target]
 
-    def check(where: str, raw: str, absolute: str, aux: set[Path]) -> None:
+    def check(where: str, raw: str, absolute: str, aux: set[Path]) -> int:
+        """Check one link; returns 1 if it was an internal link (checked), else 0."""
         if raw in ("#", "") or absolute.startswith(("mailto:", "javascript:", "tel:")):
-            return
+            return 0
         target = crawl.local_path(absolute)
         if target is None:
-            return  # another site: not checked (offline)
+            return 0  # another site: not checked (offline)
         fragment = urllib.parse.unquote(urllib.parse.urlsplit(absolute).fragment)
         if not target.is_file():
             problems.append(f"{where}: link {raw!r} -> {target.relative_to(crawl.site_dir)} does not exist")
@@ -523,23 +544,26 @@ def test_internal_links_and_anchors_resolve(crawl):
             )
         elif target.suffix == ".html":
             aux.add(target)
+        return 1
 
     toc_files = {crawl.site_dir / f"{p.name}.html" for p in crawl.pages}
     aux: set[Path] = set()
+    checked = 0
     for p in _loaded(crawl):
         seen = set()
         for link in p.data.get("links", []):
             if link["abs"] in seen:
                 continue
             seen.add(link["abs"])
-            check(p.name, link["raw"], link["abs"], aux)
+            checked += check(p.name, link["raw"], link["abs"], aux)
     # One hop further, statically: the pages the book links to that are not in the toc
     # (source code of the API reference, general index, module index).
     for target in sorted(aux - toc_files):
         rel = target.relative_to(crawl.site_dir).as_posix()
         page_url = crawl.base + rel
         for raw in dict.fromkeys(_parse_static(target).links):
-            check(rel, raw, urllib.parse.urljoin(page_url, raw), set())
+            checked += check(rel, raw, urllib.parse.urljoin(page_url, raw), set())
+    print(f"\nsite test: {checked} internal links checked ({len(aux - toc_files)} pages beyond the toc)")
     _report(crawl, "broken internal links or anchors", problems)
 
 
@@ -616,4 +640,5 @@ def test_search_finds_dropout(crawl):
     s = crawl.search
     if s.get("error"):
         pytest.fail(f"search page {s['url']}: {s['error']}", pytrace=False)
-    assert s["hits"] > 0, f"searching 'dropout' found nothing: {s['summary']!r}"
+    if not s["hits"]:
+        pytest.fail(f"search page {s['url']}: searching 'dropout' found nothing: {s['summary']!r}", pytrace=False)
