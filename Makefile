@@ -104,7 +104,7 @@ preview: $(STAMP)
 	sed -i 's/execute_notebooks: *force/execute_notebooks: "off"/' $$dir/_config.yml; \
 	printf 'format: jb-book\nroot: book/intro\nparts:\n  - caption: Preview\n    numbered: true\n    chapters:\n      - file: notebooks/%s\n      - file: book/notation\n      - file: book/references\n      - file: book/api\n' $$name > $$dir/_toc.yml; \
 	start=$$(date +%s); \
-	$(QUIET) $(BIN)/python -m pytest --nbmake --overwrite --nbmake-timeout=900 -p no:cacheprovider -o testpaths= -q $$dir/notebooks/$$name.ipynb || exit 1; \
+	$(THREADS) $(QUIET) $(BIN)/python -m pytest --nbmake --overwrite --nbmake-timeout=900 -p no:cacheprovider -o testpaths= -q $$dir/notebooks/$$name.ipynb || exit 1; \
 	echo "executed $(NB) in $$(( $$(date +%s) - start )) s (on a shared machine, times are inflated)"; \
 	$(QUIET) $(BIN)/jupyter-book build $$dir --path-output $$dir -W -n --keep-going -q && echo "preview: $$dir/_build/html/notebooks/$$name.html"
 

@@ -107,7 +107,8 @@ def fit_and_evaluate(
         (as ``fit`` reports them, dropout on), ``train_loss``, ``train_accuracy`` (fitted part,
         inference mode), ``val_loss``, ``val_accuracy``; ``epoch_seconds`` (wall-clock time of
         each epoch: its training steps and validation pass, not the inference-mode measurement);
-        ``test_loss``, ``test_accuracy``; and ``model`` if ``keep_model``.
+        ``initial_weights`` (the first 8 initial weights of the first layer, a fingerprint of
+        the initialization); ``test_loss``, ``test_accuracy``; and ``model`` if ``keep_model``.
     """
     import keras
 
@@ -123,6 +124,7 @@ def fit_and_evaluate(
     keras.backend.clear_session()
     seed_everything(seed)
     model = build_mlp(tuple(hidden_units), rate, input_dim=x_train.shape[1])
+    first_weights = keras.ops.convert_to_numpy(model.trainable_weights[0])[0, :8]
     timer, clean = _epoch_timer(), InferenceMetrics(x_train[:n_fit], y_train_1h[:n_fit])
     history = model.fit(x_train, y_train_1h, epochs=epochs, batch_size=batch_size,
                         validation_split=validation_split, verbose=0, callbacks=[timer, clean])
@@ -135,6 +137,7 @@ def fit_and_evaluate(
         "seed": int(seed),
         "history": curves,
         "epoch_seconds": [float(s) for s in timer.seconds],
+        "initial_weights": [float(w) for w in first_weights],
         "test_loss": float(test_loss),
         "test_accuracy": float(test_acc),
     }
@@ -143,7 +146,7 @@ def fit_and_evaluate(
     return result
 
 
-def dropout_mask(seed: int, *, n: int = 32, rate: float = 0.5) -> list[int]:
+def dropout_mask(seed: int, *, n: int = 1000, rate: float = 0.5) -> list[int]:
     """The mask that a fresh ``keras.layers.Dropout(rate, seed=seed)`` draws on its first call.
 
     Calls the layer once with ``training=True`` on a row of ``n`` ones and returns 1 where the

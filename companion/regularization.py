@@ -189,11 +189,15 @@ def contrast(base: Any, new: Any) -> Contrast:
 
 
 def mean_sd_text(values: Any, fmt: str = ".3f", *, scale: float = 1.0) -> str:
-    """``"mean ± sd"`` of ``values * scale`` (sample sd, ddof=1), for tables: e.g. ``"0.215 ± 0.007"``."""
+    """``"mean ± sd"`` of ``values * scale`` (sample sd, ddof=1), for tables: e.g. ``"0.215 ± 0.007"``.
+
+    ``fmt`` is a format specification such as ``".3f"`` or ``"+.0%"``; a sign flag applies to the
+    mean only (the standard deviation is never negative).
+    """
     v = np.asarray(values, dtype=float).ravel() * scale
     if len(v) < 2:
         raise ValueError(f"need at least two values, got {len(v)}")
-    return f"{v.mean():{fmt}} ± {v.std(ddof=1):{fmt}}"
+    return f"{v.mean():{fmt}} ± {v.std(ddof=1):{fmt.replace('+', '')}}"
 
 
 def relative_change(new: Any, base: Any) -> np.ndarray:

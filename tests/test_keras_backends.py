@@ -42,13 +42,16 @@ def test_fit_and_evaluate_is_reproducible_and_keeps_the_model_on_request():
     first = kb.fit_and_evaluate(*data, rate=0.5, seed=3, hidden_units=(16,), epochs=1, batch_size=16, keep_model=True)
     second = kb.fit_and_evaluate(*data, rate=0.5, seed=3, hidden_units=(16,), epochs=1, batch_size=16)
     assert first["history"] == second["history"]
+    assert first["initial_weights"] == second["initial_weights"] and len(first["initial_weights"]) == 8
     dropouts = [layer for layer in first["model"].layers if isinstance(layer, keras.layers.Dropout)]
     assert [layer.rate for layer in dropouts] == [0.5]
 
 
-def test_fit_and_evaluate_without_dropout_has_no_dropout_layer():
-    result = kb.fit_and_evaluate(*_tiny_data(), rate=0.0, seed=0, hidden_units=(8,), epochs=1, keep_model=True)
-    assert not any(isinstance(layer, keras.layers.Dropout) for layer in result["model"].layers)
+def test_fit_and_evaluate_without_dropout_has_no_dropout_layer_and_the_same_initial_weights():
+    twin = kb.fit_and_evaluate(*_tiny_data(), rate=0.0, seed=0, hidden_units=(8,), epochs=1, keep_model=True)
+    assert not any(isinstance(layer, keras.layers.Dropout) for layer in twin["model"].layers)
+    with_dropout = kb.fit_and_evaluate(*_tiny_data(), rate=0.3, seed=0, hidden_units=(8,), epochs=1)
+    assert twin["initial_weights"] == with_dropout["initial_weights"]
 
 
 @pytest.mark.parametrize("kwargs", [dict(epochs=0), dict(batch_size=-1), dict(validation_split=0.0),

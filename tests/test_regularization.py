@@ -127,5 +127,6 @@ def test_contrast_clear_and_verdict():
 def test_mean_sd_text():
     assert reg.mean_sd_text([1.0, 2.0, 3.0]) == "2.000 ± 1.000"
     assert reg.mean_sd_text([0.01, 0.03], ".1f", scale=100) == "2.0 ± 1.4"
+    assert reg.mean_sd_text([-0.1, -0.3], "+.0%") == "-20% ± 14%"
     with pytest.raises(ValueError, match="two values"):
         reg.mean_sd_text([1.0])
