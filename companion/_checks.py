@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["check_rate", "check_float_array", "as_generator", "check_bool"]
+__all__ = ["check_rate", "check_float_array", "as_generator", "check_bool", "check_positive_int", "check_scaling"]
 
 
 def check_rate(rate: Any, name: str = "rate") -> float:
@@ -88,3 +88,27 @@ def as_generator(rng: Any, name: str = "rng") -> np.random.Generator:
     if rng < 0:
         raise ValueError(f"{name} must be a non-negative seed, got {rng!r}")
     return np.random.default_rng(int(rng))
+
+
+def check_positive_int(value: Any, name: str) -> int:
+    """Return ``value`` as an int if it is a positive integer.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not an integer (booleans and floats included).
+    ValueError
+        If ``value`` is below 1.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a positive int, got {type(value).__name__} {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return int(value)
+
+
+def check_scaling(scaling: Any) -> str:
+    """Return ``scaling`` if it is ``"inverted"`` or ``"standard"``, else raise a ValueError naming it."""
+    if scaling not in ("inverted", "standard"):
+        raise ValueError(f"scaling must be 'inverted' or 'standard', got {scaling!r}")
+    return scaling

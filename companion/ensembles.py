@@ -31,6 +31,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
+from ._checks import check_positive_int
 from .torch_training import BatchedMLP
 
 __all__ = [
@@ -45,11 +46,6 @@ __all__ = [
 
 _HOW = ("arithmetic", "geometric")
 
-
-def _check_positive_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
 
 
 def _check_model(model: Any) -> BatchedMLP:
@@ -130,7 +126,7 @@ def thinned_proba(model: BatchedMLP, x: Any, n_samples: int) -> torch.Tensor:
         Shape (n_samples, K, n, classes).
     """
     model = _check_model(model)
-    n_samples = _check_positive_int(n_samples, "n_samples")
+    n_samples = check_positive_int(n_samples, "n_samples")
     xs = _inputs(model, x)
     was_training = model.training
     model.train()  # BatchedMLP has no BatchNorm: training mode only switches the masks on
@@ -232,10 +228,10 @@ def mc_curve(
     MCCurve
     """
     model = _check_model(model)
-    ks = np.asarray([_check_positive_int(k, "ks") for k in ks], dtype=int)
+    ks = np.asarray([check_positive_int(k, "ks") for k in ks], dtype=int)
     if len(ks) == 0 or np.any(np.diff(ks) <= 0):
         raise ValueError(f"ks must be a non-empty, strictly increasing sequence, got {ks.tolist()}")
-    n_repeats = _check_positive_int(n_repeats, "n_repeats")
+    n_repeats = check_positive_int(n_repeats, "n_repeats")
     shape = (n_repeats, len(ks), len(model.configs))
     loss = {how: np.empty(shape) for how in _HOW}
     error = {how: np.empty(shape) for how in _HOW}

@@ -22,7 +22,7 @@ from typing import Any, Callable, Sequence
 import keras
 import numpy as np
 
-from ._checks import check_bool, check_rate
+from ._checks import check_bool, check_positive_int, check_rate
 from .seeding import seed_everything
 
 __all__ = ["build_mlp", "one_hot", "log_loss", "InferenceMetrics", "SeedRuns", "train_over_seeds"]
@@ -30,11 +30,6 @@ __all__ = ["build_mlp", "one_hot", "log_loss", "InferenceMetrics", "SeedRuns", "
 #: Keras clips predicted probabilities to [EPSILON, 1 - EPSILON] in its cross-entropy.
 EPSILON = 1e-7
 
-
-def _check_positive_int(value: Any, name: str) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
 
 
 def build_mlp(
@@ -81,7 +76,7 @@ def build_mlp(
     if not units:
         raise ValueError("hidden_units must list at least one hidden layer")
     for n in (*units, input_dim, n_classes):
-        _check_positive_int(n, "layer widths")
+        check_positive_int(n, "layer widths")
     # Every Dense layer is created before any Dropout layer: each layer draws its seed from
     # Python's `random` when it is created, so after the same seed_everything(seed) the model
     # with dropout starts from exactly the same weights as the one without.
@@ -138,7 +133,7 @@ class InferenceMetrics(keras.callbacks.Callback):
     def __init__(self, x: Any, y: Any, *, batch_size: int = 1024) -> None:
         super().__init__()
         self.x, self.y = np.asarray(x), _labels(y)
-        self.batch_size = _check_positive_int(batch_size, "batch_size")
+        self.batch_size = check_positive_int(batch_size, "batch_size")
         self.loss: list[float] = []
         self.accuracy: list[float] = []
 
@@ -233,7 +228,7 @@ def train_over_seeds(
     -------
     SeedRuns
     """
-    epochs, batch_size = _check_positive_int(epochs, "epochs"), _check_positive_int(batch_size, "batch_size")
+    epochs, batch_size = check_positive_int(epochs, "epochs"), check_positive_int(batch_size, "batch_size")
     keep_models = check_bool(keep_models, "keep_models")
     seeds = tuple(int(s) for s in seeds)
     if not seeds:

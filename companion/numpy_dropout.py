@@ -19,7 +19,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ._checks import as_generator, check_bool, check_float_array, check_rate
+from ._checks import as_generator, check_bool, check_float_array, check_rate, check_scaling
 
 __all__ = [
     "keep_mask",
@@ -85,7 +85,7 @@ def apply_mask(x: Any, keep: np.ndarray, rate: float, *, scaling: str = "inverte
     """
     x = check_float_array(x)
     rate = check_rate(rate)
-    scaling = _check_scaling(scaling)
+    scaling = check_scaling(scaling)
     keep = np.asarray(keep)
     if keep.dtype != np.bool_:
         raise TypeError(f"keep must be a boolean mask, got dtype {keep.dtype}")
@@ -159,7 +159,7 @@ def dropout(
     x = check_float_array(x)
     rate = check_rate(rate)
     training = check_bool(training, "training")
-    scaling = _check_scaling(scaling)
+    scaling = check_scaling(scaling)
     shape = _resolve_noise_shape(noise_shape, x.shape)
     if not training:
         return x.copy() if scaling == "inverted" else x * x.dtype.type(1.0 - rate)
@@ -324,12 +324,6 @@ def drop_block(
     scale = keep.size / n_kept
     out = np.multiply(xs, xs.dtype.type(scale), out=np.zeros_like(xs), where=keep)
     return out if data_format == "channels_first" else np.moveaxis(out, 1, -1).copy()
-
-
-def _check_scaling(scaling: Any) -> str:
-    if scaling not in ("inverted", "standard"):
-        raise ValueError(f"scaling must be 'inverted' or 'standard', got {scaling!r}")
-    return scaling
 
 
 def _resolve_noise_shape(noise_shape: Any, shape: tuple[int, ...]) -> tuple[int, ...]:

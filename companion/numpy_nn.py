@@ -23,8 +23,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ._checks import as_generator, check_bool, check_float_array, check_rate
-from .numpy_dropout import _check_scaling, apply_mask, keep_mask
+from ._checks import as_generator, check_bool, check_float_array, check_positive_int, check_rate, check_scaling
+from .numpy_dropout import apply_mask, keep_mask
 
 __all__ = [
     "Layer",
@@ -93,8 +93,8 @@ class Dense(Layer):
     """
 
     def __init__(self, in_features: int, out_features: int, *, rng: Any = None) -> None:
-        self.in_features = _check_positive_int(in_features, "in_features")
-        self.out_features = _check_positive_int(out_features, "out_features")
+        self.in_features = check_positive_int(in_features, "in_features")
+        self.out_features = check_positive_int(out_features, "out_features")
         gen = as_generator(rng)
         std = np.float32(math.sqrt(2.0 / self.in_features))
         self.W = gen.standard_normal((self.in_features, self.out_features), dtype=np.float32) * std
@@ -194,7 +194,7 @@ class Dropout(Layer):
     ) -> None:
         self.rate = check_rate(rate)
         self.rng = as_generator(rng)
-        self.scaling = _check_scaling(scaling)
+        self.scaling = check_scaling(scaling)
         self.fixed_mask = fixed_mask
         self.mask: np.ndarray | None = None
         self._training = False
@@ -304,7 +304,7 @@ def mlp(
     """
     if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 2:
         raise ValueError(f"sizes must be a sequence of at least two positive ints, got {sizes!r}")
-    sizes = [_check_positive_int(s, f"sizes[{i}]") for i, s in enumerate(sizes)]
+    sizes = [check_positive_int(s, f"sizes[{i}]") for i, s in enumerate(sizes)]
     input_rate = check_rate(input_rate, "input_rate")
     hidden_rate = check_rate(hidden_rate, "hidden_rate")
     gen = as_generator(rng)
@@ -517,8 +517,8 @@ def fit(
     if not isinstance(model, Sequential):
         raise TypeError(f"model must be a Sequential, got {type(model).__name__}")
     x, y = _check_data(x, y, "x", "y")
-    epochs = _check_positive_int(epochs, "epochs")
-    batch_size = _check_positive_int(batch_size, "batch_size")
+    epochs = check_positive_int(epochs, "epochs")
+    batch_size = check_positive_int(batch_size, "batch_size")
     if not callable(getattr(optimizer, "step", None)):
         raise TypeError(f"optimizer must have a step(params, grads) method, got {optimizer!r}")
     if (x_val is None) != (y_val is None):
@@ -559,7 +559,7 @@ def evaluate(model: Sequential, x: np.ndarray, y: np.ndarray, *, batch_size: int
     depend on it beyond rounding.
     """
     x, y = _check_data(x, y, "x", "y")
-    batch_size = _check_positive_int(batch_size, "batch_size")
+    batch_size = check_positive_int(batch_size, "batch_size")
     total_loss, correct = 0.0, 0
     for lo in range(0, len(x), batch_size):
         logits = model.forward(x[lo:lo + batch_size], training=False)
@@ -689,7 +689,7 @@ def _max_relative_error(
     rounding. 0 when both are exactly zero (for example a dropped unit's weights).
     """
     eps = _check_real(eps, "eps", low=0.0, low_open=True)
-    n_checks = _check_positive_int(n_checks, "n_checks")
+    n_checks = check_positive_int(n_checks, "n_checks")
     worst = 0.0
     for key, arr in arrays.items():
         picks = gen.choice(arr.size, size=min(n_checks, arr.size), replace=False)
@@ -729,13 +729,6 @@ def _freeze_masks(obj: Any) -> None:
 # Argument checks
 # --------------------------------------------------------------------------------------------
 
-
-def _check_positive_int(value: Any, name: str) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a positive int, got {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
 
 
 def _check_real(

@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import check_rate
+from ._checks import check_positive_int, check_rate
 
 __all__ = ["device", "History", "fit", "evaluate", "MLPConfig", "BatchedMLP", "SweepResult", "train_many"]
 
@@ -47,11 +47,6 @@ def _as_tensors(x: Any, y: Any, dev: torch.device) -> tuple[torch.Tensor, torch.
     return torch.as_tensor(np.asarray(x), dtype=torch.float32, device=dev), torch.as_tensor(
         np.asarray(y), dtype=torch.long, device=dev)
 
-
-def _check_positive_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
 
 
 @torch.no_grad()
@@ -88,7 +83,7 @@ def fit(
     ``model`` maps a batch of inputs to logits. The data order is drawn from ``seed``; seed the
     model's initialization yourself before building it (``companion.seed_everything``).
     """
-    epochs, batch_size = _check_positive_int(epochs, "epochs"), _check_positive_int(batch_size, "batch_size")
+    epochs, batch_size = check_positive_int(epochs, "epochs"), check_positive_int(batch_size, "batch_size")
     if optimizer not in ("adam", "sgd"):
         raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
     dev = next(model.parameters()).device
@@ -258,8 +253,8 @@ def train_many(
     global torch generator: call ``companion.seed_everything`` first for a reproducible run).
     Metrics are recorded every ``eval_every`` epochs and after the last; other entries are NaN.
     """
-    epochs, batch_size = _check_positive_int(epochs, "epochs"), _check_positive_int(batch_size, "batch_size")
-    eval_every = _check_positive_int(eval_every, "eval_every")
+    epochs, batch_size = check_positive_int(epochs, "epochs"), check_positive_int(batch_size, "batch_size")
+    eval_every = check_positive_int(eval_every, "eval_every")
     dev = device()
     x, y = _as_tensors(x_train, y_train, dev)
     xt, yt = _as_tensors(x_test, y_test, dev)

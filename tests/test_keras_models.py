@@ -32,7 +32,7 @@ def test_build_mlp_without_dropout_and_other_shapes():
 
 @pytest.mark.parametrize("kwargs, error", [
     (dict(rate=1.5), ValueError), (dict(rate=float("nan")), ValueError), (dict(rate="0.2"), TypeError),
-    (dict(hidden_units=()), ValueError), (dict(hidden_units=(0,)), ValueError), (dict(input_dim=2.5), ValueError),
+    (dict(hidden_units=()), ValueError), (dict(hidden_units=(0,)), ValueError), (dict(input_dim=2.5), TypeError),
 ])
 def test_build_mlp_refuses_bad_arguments(kwargs, error):
     with pytest.raises(error):
