@@ -13,7 +13,6 @@ Keras is imported inside the functions, not when this module is imported, so tha
 from __future__ import annotations
 
 import json
-import numbers
 import os
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ._checks import check_rate
+from ._checks import check_positive_int, check_rate
 from .seeding import seed_everything
 
 __all__ = ["BACKENDS", "fit_and_evaluate", "dropout_mask", "run_on_backend", "main"]
@@ -32,11 +31,6 @@ __all__ = ["BACKENDS", "fit_and_evaluate", "dropout_mask", "run_on_backend", "ma
 BACKENDS = ("tensorflow", "torch", "jax")
 _ROOT = Path(__file__).resolve().parents[1]  # the folder that holds the companion package
 
-
-def _check_positive_int(value: Any, name: str) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
 
 
 def _epoch_timer() -> Any:
@@ -114,8 +108,8 @@ def fit_and_evaluate(
 
     from .keras_models import InferenceMetrics, build_mlp, one_hot
 
-    epochs = _check_positive_int(epochs, "epochs")
-    batch_size = _check_positive_int(batch_size, "batch_size")
+    epochs = check_positive_int(epochs, "epochs")
+    batch_size = check_positive_int(batch_size, "batch_size")
     if not 0.0 < validation_split < 1.0:
         raise ValueError(f"validation_split must be in (0, 1), got {validation_split!r}")
     x_train, x_test = np.asarray(x_train, dtype=np.float32), np.asarray(x_test, dtype=np.float32)
@@ -156,7 +150,7 @@ def dropout_mask(seed: int, *, n: int = 1000, rate: float = 0.5) -> list[int]:
     import keras
 
     layer = keras.layers.Dropout(check_rate(rate), seed=int(seed))
-    out = keras.ops.convert_to_numpy(layer(np.ones((1, _check_positive_int(n, "n")), np.float32), training=True))
+    out = keras.ops.convert_to_numpy(layer(np.ones((1, check_positive_int(n, "n")), np.float32), training=True))
     return [int(v) for v in (out[0] != 0)]
 
 
@@ -221,12 +215,12 @@ def run_on_backend(
         "backend": backend,
         "rates": [check_rate(r) for r in rates],
         "seeds": [int(s) for s in seeds],
-        "epochs": _check_positive_int(epochs, "epochs"),
-        "batch_size": _check_positive_int(batch_size, "batch_size"),
+        "epochs": check_positive_int(epochs, "epochs"),
+        "batch_size": check_positive_int(batch_size, "batch_size"),
         "validation_split": float(validation_split),
         "mask_seed": int(mask_seed),
-        "n_train": None if n_train is None else _check_positive_int(n_train, "n_train"),
-        "n_test": None if n_test is None else _check_positive_int(n_test, "n_test"),
+        "n_train": None if n_train is None else check_positive_int(n_train, "n_train"),
+        "n_test": None if n_test is None else check_positive_int(n_test, "n_test"),
     }
     python_path = os.pathsep.join(p for p in (str(_ROOT), os.environ.get("PYTHONPATH", "")) if p)
     env = {**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": python_path, "TF_CPP_MIN_LOG_LEVEL": "3"}
