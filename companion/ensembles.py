@@ -64,7 +64,7 @@ def _inputs(model: BatchedMLP, x: Any) -> torch.Tensor:
 
 
 def select_members(model: BatchedMLP, members: Sequence[int]) -> BatchedMLP:
-    """A new :class:`BatchedMLP` holding copies of the chosen members of ``model``.
+    """A new :class:`~companion.torch_training.BatchedMLP` holding copies of the chosen members of ``model``.
 
     Parameters
     ----------
@@ -75,7 +75,7 @@ def select_members(model: BatchedMLP, members: Sequence[int]) -> BatchedMLP:
 
     Returns
     -------
-    BatchedMLP
+    companion.torch_training.BatchedMLP
         The chosen members with their configs, weights and biases, in eval mode, on the same
         device as ``model``; changing it leaves ``model`` untouched.
     """
@@ -215,7 +215,7 @@ def mc_curve(
     Parameters
     ----------
     model
-        A trained :class:`BatchedMLP` with dropout (members without dropout give flat curves).
+        A trained :class:`~companion.torch_training.BatchedMLP` with dropout (members without dropout give flat curves).
     x, y
         Test inputs of shape (n, features) and integer labels of shape (n,).
     ks

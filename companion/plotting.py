@@ -61,10 +61,10 @@ def heatmap(ax: Any, values: Any, *, row_labels: Sequence[Any], col_labels: Sequ
     ax.set_xticks(range(len(col_labels)), [str(c) for c in col_labels])
     ax.set_yticks(range(len(row_labels)), [str(r) for r in row_labels])
     ax.grid(False)
-    lo, hi = np.nanmin(values), np.nanmax(values)
     for (i, j), v in np.ndenumerate(values):
-        light = (v - lo) / (hi - lo + 1e-12) < 0.5
-        ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=8, color="white" if light else "black")
+        r, g, b, _ = image.cmap(image.norm(v))
+        dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5  # white text on dark cells, any colour map
+        ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=8, color="white" if dark else "black")
     bar = ax.figure.colorbar(image, ax=ax)
     if colorbar_label:
         bar.set_label(colorbar_label)

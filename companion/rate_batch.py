@@ -15,15 +15,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ._checks import check_rate
+from ._checks import check_positive_int, check_rate
 
 __all__ = ["realized_drop_fraction", "metric_by", "steps_per_epoch", "dropout_mlp", "time_one_epoch"]
 
-
-def _positive_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
 
 
 def realized_drop_fraction(rate: float, width: int, n_draws: int, *, seed: int = 0) -> np.ndarray:
@@ -53,7 +48,7 @@ def realized_drop_fraction(rate: float, width: int, n_draws: int, *, seed: int =
     import torch.nn.functional as F
 
     rate = check_rate(rate)
-    width, n_draws = _positive_int(width, "width"), _positive_int(n_draws, "n_draws")
+    width, n_draws = check_positive_int(width, "width"), check_positive_int(n_draws, "n_draws")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         out = F.dropout(torch.ones(n_draws, width), p=rate, training=True)
@@ -104,7 +99,7 @@ def metric_by(result: Any, metric: str, *, key: str, values: Sequence[Any], epoc
 
 def steps_per_epoch(n_examples: int, batch_size: int) -> int:
     """Optimizer updates in one pass over ``n_examples`` when the last, smaller batch is kept."""
-    n_examples, batch_size = _positive_int(n_examples, "n_examples"), _positive_int(batch_size, "batch_size")
+    n_examples, batch_size = check_positive_int(n_examples, "n_examples"), check_positive_int(batch_size, "batch_size")
     return math.ceil(n_examples / batch_size)
 
 
@@ -134,7 +129,7 @@ def time_one_epoch(
     import torch
     import torch.nn.functional as F
 
-    batch_size, repeats = _positive_int(batch_size, "batch_size"), _positive_int(repeats, "repeats")
+    batch_size, repeats = check_positive_int(batch_size, "batch_size"), check_positive_int(repeats, "repeats")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = dropout_mlp(sizes, rate)

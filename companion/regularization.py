@@ -213,7 +213,7 @@ def first_layer_images(model: BatchedMLP, member: int, units: Sequence[int], *,
     """The incoming weights of some first-layer units of one member, as images.
 
     ``model.weights[0][member]`` has shape (inputs, units); column ``u`` holds the weights from
-    every pixel to unit ``u``. Returns an array of shape (len(units), *shape).
+    every pixel to unit ``u``. Returns an array of shape ``(len(units), *shape)``.
     """
     w = model.weights[0][member].detach().cpu().numpy()
     if int(np.prod(shape)) != w.shape[0]:

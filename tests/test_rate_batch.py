@@ -70,9 +70,9 @@ def test_steps_per_epoch(n, b, steps):
     assert steps_per_epoch(n, b) == steps
 
 
-@pytest.mark.parametrize("n, b", [(0, 1), (10, 0), (10, 2.0), (True, 1)])
-def test_steps_per_epoch_refuses_non_positive_ints(n, b):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("n, b, error", [(0, 1, ValueError), (10, 0, ValueError), (10, 2.0, TypeError), (True, 1, TypeError)])
+def test_steps_per_epoch_refuses_non_positive_ints(n, b, error):
+    with pytest.raises(error, match="n_examples|batch_size"):
         steps_per_epoch(n, b)
 
 
