@@ -56,10 +56,7 @@ def _check_model(model: Any) -> BatchedMLP:
 
 def _inputs(model: BatchedMLP, x: Any) -> torch.Tensor:
     """``x`` as a float32 tensor of shape (K, batch, features) on the model's device."""
-    dev = model.weights[0].device
-    x = torch.as_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x, dtype=torch.float32, device=dev)
-    if x.ndim != 2 or x.shape[1] != model.sizes[0]:
-        raise ValueError(f"x must have shape (n, {model.sizes[0]}), got {tuple(x.shape)}")
+    x = model.as_input(x)
     return x.expand(len(model.configs), *x.shape)
 
 

@@ -97,7 +97,8 @@ def apply_mask(x: Any, keep: np.ndarray, rate: float, *, scaling: str = "inverte
     keep = np.broadcast_to(keep, x.shape)
     out = np.empty_like(x)
     np.multiply(x, scale, out=out, dtype=compute, casting="same_kind")
-    np.multiply(out, keep, out=out)
+    with np.errstate(invalid="ignore"):  # inf * 0 is NaN here; such entries are zeroed below
+        np.multiply(out, keep, out=out)
     if not np.isfinite(out.sum(dtype=compute)):
         out[~keep] = 0
     return out

@@ -4,8 +4,9 @@ Three kinds of tool, all built on :func:`companion.torch_training.train_many`:
 
 * :func:`size_sweep` trains the same set of batched MLPs on stratified training sets of several
   sizes (the data-set-size experiment of Srivastava et al. 2014, section 7.4, at small scale);
-* :func:`member_metrics` and :func:`hidden_activations` evaluate every member of a trained
-  :class:`~companion.torch_training.BatchedMLP` on data of your choice (a validation set, say);
+* :func:`hidden_activations` probes every member of a trained
+  :class:`~companion.torch_training.BatchedMLP` on data of your choice
+  (:func:`companion.torch_training.member_metrics` gives their loss and accuracy there);
 * :func:`activation_stats`, :func:`relative_change` and :func:`first_layer_images` turn the
   trained networks into the numbers and pictures of the chapter (features and sparsity,
   section 7.1 and 7.2 of the paper).
@@ -18,13 +19,11 @@ from typing import Any, Sequence
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from .data import stratified_subset
-from .torch_training import BatchedMLP, MLPConfig, SweepResult, train_many
+from .torch_training import BatchedMLP, MLPConfig, SweepResult, member_metrics, train_many
 
 __all__ = [
-    "member_metrics",
     "hidden_activations",
     "activation_stats",
     "relative_change",
@@ -36,47 +35,6 @@ __all__ = [
     "contrast",
     "mean_sd_text",
 ]
-
-
-def _inputs(model: BatchedMLP, x: Any) -> torch.Tensor:
-    dev = next(model.parameters()).device
-    x = torch.as_tensor(np.asarray(x), dtype=torch.float32, device=dev)
-    if x.ndim != 2 or x.shape[1] != model.sizes[0]:
-        raise ValueError(f"x must have shape (n, {model.sizes[0]}), got {tuple(x.shape)}")
-    return x
-
-
-@torch.no_grad()
-def member_metrics(model: BatchedMLP, x: Any, y: Any, *, chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
-    """Mean cross-entropy (nats) and accuracy of every member, in inference mode.
-
-    Parameters
-    ----------
-    model
-        A trained :class:`~companion.torch_training.BatchedMLP` with ``K`` members.
-    x, y
-        Inputs of shape (n, sizes[0]) and integer labels of shape (n,), shared by all members.
-    chunk
-        Examples evaluated at once.
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        ``(loss, accuracy)``, each of shape (K,). The model's training mode is restored after.
-    """
-    was_training = model.training
-    model.eval()
-    x = _inputs(model, x)
-    y = torch.as_tensor(np.asarray(y), dtype=torch.long, device=x.device)
-    k = len(model.configs)
-    loss, correct = torch.zeros(k, dtype=torch.float64), torch.zeros(k, dtype=torch.float64)
-    for i in range(0, len(y), chunk):
-        xb, yb = x[i:i + chunk], y[i:i + chunk]
-        logits = model(xb.expand(k, *xb.shape))
-        loss += F.cross_entropy(logits.transpose(1, 2), yb.expand(k, len(yb)), reduction="none").sum(1).cpu().double()
-        correct += (logits.argmax(2) == yb).sum(1).cpu().double()
-    model.train(was_training)
-    return (loss / len(y)).numpy(), (correct / len(y)).numpy()
 
 
 @torch.no_grad()
@@ -105,7 +63,7 @@ def hidden_activations(model: BatchedMLP, x: Any, *, layer: int = 0,
         raise ValueError(f"layer must be an int in [0, {n_hidden - 1}], got {layer!r}")
     was_training = model.training
     model.eval()
-    x = _inputs(model, x)
+    x = model.as_input(x)
     k = len(model.configs)
     _, hidden = model(x.expand(k, *x.shape), return_hidden=True)
     model.train(was_training)

@@ -24,7 +24,7 @@ from torch import nn
 
 from ._checks import check_positive_int, check_rate
 
-__all__ = ["device", "History", "fit", "evaluate", "MLPConfig", "BatchedMLP", "SweepResult", "train_many"]
+__all__ = ["device", "History", "fit", "evaluate", "MLPConfig", "BatchedMLP", "SweepResult", "member_metrics", "train_many"]
 
 
 def device() -> torch.device:
@@ -182,6 +182,14 @@ class BatchedMLP(nn.Module):
                     x = self._dropout(x, self.hidden_keep)
         return (x, hidden) if return_hidden else x
 
+    def as_input(self, x: Any) -> torch.Tensor:
+        """``x`` (shape (n, sizes[0]), shared by all members) as a float32 tensor on the model's device."""
+        x = torch.as_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x, dtype=torch.float32,
+                            device=self.weights[0].device)
+        if x.ndim != 2 or x.shape[1] != self.sizes[0]:
+            raise ValueError(f"x must have shape (n, {self.sizes[0]}), got {tuple(x.shape)}")
+        return x
+
     def penalty(self) -> torch.Tensor:
         """Sum over members of ``l2_k * sum of squared weights of member k``."""
         return sum((w**2).sum(dim=(1, 2)) for w in self.weights).mul(self.l2).sum()
@@ -219,16 +227,23 @@ class SweepResult:
 
 
 @torch.no_grad()
-def _metrics(model: BatchedMLP, x: torch.Tensor, y: torch.Tensor, chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+def member_metrics(model: BatchedMLP, x: Any, y: Any, *, chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    """Mean cross-entropy (nats) and accuracy of every member of ``model`` on shared data, in inference mode.
+
+    Returns two arrays of shape (K,); the model's training mode is restored after.
+    """
+    was_training = model.training
     model.eval()
+    x = model.as_input(x)
+    y = torch.as_tensor(np.asarray(y), dtype=torch.long, device=x.device)
     k = len(model.configs)
-    loss, correct = torch.zeros(k), torch.zeros(k)
+    loss, correct = torch.zeros(k, dtype=torch.float64), torch.zeros(k, dtype=torch.float64)
     for i in range(0, len(y), chunk):
         xb, yb = x[i:i + chunk], y[i:i + chunk]
         logits = model(xb.expand(k, *xb.shape))
-        loss += F.cross_entropy(logits.transpose(1, 2), yb.expand(k, len(yb)), reduction="none").sum(1).cpu()
-        correct += (logits.argmax(2) == yb).sum(1).cpu().float()
-    model.train()
+        loss += F.cross_entropy(logits.transpose(1, 2), yb.expand(k, len(yb)), reduction="none").sum(1).cpu().double()
+        correct += (logits.argmax(2) == yb).sum(1).cpu().double()
+    model.train(was_training)
     return (loss / len(y)).numpy(), (correct / len(y)).numpy()
 
 
@@ -282,7 +297,7 @@ def train_many(
             opt.step()
         seconds[epoch] = time.perf_counter() - start
         if (epoch + 1) % eval_every == 0 or epoch == epochs - 1:
-            out["train_loss"][:, epoch], out["train_acc"][:, epoch] = _metrics(model, x, y)
-            out["test_loss"][:, epoch], out["test_acc"][:, epoch] = _metrics(model, xt, yt)
+            out["train_loss"][:, epoch], out["train_acc"][:, epoch] = member_metrics(model, x, y)
+            out["test_loss"][:, epoch], out["test_acc"][:, epoch] = member_metrics(model, xt, yt)
     model.eval()
     return SweepResult(model.configs, **out, epoch_seconds=seconds, model=model)

@@ -7,6 +7,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from companion import regularization as reg  # noqa: E402
+from companion import torch_training as tt  # noqa: E402
 from companion.torch_training import BatchedMLP, MLPConfig, train_many  # noqa: E402
 
 SIZES = (12, 8, 6, 3)
@@ -24,7 +25,7 @@ def test_member_metrics_match_train_many_test_metrics():
     x, y = _toy()
     configs = [MLPConfig(seed=0), MLPConfig(seed=1, hidden_rate=0.5), MLPConfig(seed=2, l2=1e-3)]
     res = train_many(configs, x, y, x, y, sizes=SIZES, epochs=3, batch_size=16)
-    loss, acc = reg.member_metrics(res.model, x, y, chunk=7)
+    loss, acc = tt.member_metrics(res.model, x, y, chunk=7)
     np.testing.assert_allclose(loss, res.test_loss[:, -1], rtol=1e-5)
     np.testing.assert_allclose(acc, res.test_acc[:, -1])
     assert not res.model.training
@@ -34,7 +35,7 @@ def test_member_metrics_restores_training_mode():
     model = BatchedMLP(SIZES, [MLPConfig(seed=0, hidden_rate=0.5)])
     model.train()
     x, y = _toy(10)
-    reg.member_metrics(model, x, y)
+    tt.member_metrics(model, x, y)
     assert model.training
 
 
