@@ -18,7 +18,9 @@ that lists its pages; default: the one two levels above the site folder, else th
 (default ``/usr/bin/chromium``).
 
 A cell that fails on purpose carries the ``raises-exception`` tag: its traceback is expected and
-not reported.
+not reported. A cell that prints a caught error message on purpose carries the
+``shows-error-message`` tag: its text is not searched for error and warning words (tracebacks,
+stderr boxes and ANSI codes are still reported).
 """
 
 from __future__ import annotations
@@ -627,7 +629,7 @@ def test_cell_outputs_are_clean(crawl):
                 page_problems.append(f"{where}: shows a stderr output box")
             if c["ansiSpans"]:
                 page_problems.append(f"{where}: shows ANSI-coloured output")
-            for pattern, label in _OUTPUT_PATTERNS:
+            for pattern, label in _OUTPUT_PATTERNS if "shows-error-message" not in c["tags"] else ():
                 m = pattern.search(c["text"])
                 if m:
                     line = c["text"][max(0, m.start() - 20): m.end() + 60].replace("\n", " ")
