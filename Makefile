@@ -67,7 +67,7 @@ notebooks: $(STAMP)
 build-executed: $(STAMP)
 	@start=$$(date +%s); src=.; \
 	if [ -d $(EXEC)/notebooks ]; then src=$(EXEC); fi; \
-	$(QUIET) $(BIN)/jupyter-book build $$src --path-output . -W -n --keep-going; rc=$$?; \
+	$(QUIET) $(BIN)/jupyter-book build $$src --path-output . -W -n --keep-going -q; rc=$$?; \
 	echo "book build      $$(( $$(date +%s) - start )) s" >> $(TIMES); exit $$rc
 
 # The rendered-site test drives Debian's Chromium; install it where missing (CI runs as root).
