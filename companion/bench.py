@@ -63,8 +63,11 @@ def dropout_timings(n: int, repeats: int) -> dict[str, float]:
 
 def mlp_epoch_timings(repeats: int, n: int = 4000, sizes: tuple[int, ...] = (784, 256, 256, 10),
                       batch_size: int = 128) -> dict[str, float]:
-    """Median seconds of one training epoch (Adam, dropout 0.2 on inputs and 0.5 on hidden units)."""
-    import keras
+    """Median seconds of one training epoch (Adam, dropout 0.2 on inputs and 0.5 on hidden units).
+
+    NumPy and PyTorch are timed before Keras imports TensorFlow, whose thread pools would compete
+    with PyTorch's for the cores; call this before anything imports TensorFlow.
+    """
     import torch
 
     from . import numpy_nn
@@ -94,6 +97,10 @@ def mlp_epoch_timings(repeats: int, n: int = 4000, sizes: tuple[int, ...] = (784
             loss.backward()
             torch_opt.step()
 
+    torch_seconds = median_seconds(torch_epoch, repeats)
+
+    import keras
+
     kmodel = keras.Sequential([keras.Input((sizes[0],)), keras.layers.Dropout(0.2)]
                               + [layer for width in sizes[1:-1] for layer in
                                  (keras.layers.Dense(width, activation="relu"), keras.layers.Dropout(0.5))]
@@ -101,7 +108,7 @@ def mlp_epoch_timings(repeats: int, n: int = 4000, sizes: tuple[int, ...] = (784
     kmodel.compile(optimizer=keras.optimizers.Adam(1e-3),
                    loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     keras_epoch = lambda: kmodel.fit(x, y, epochs=1, batch_size=batch_size, verbose=0)
-    return {"numpy_nn epoch": numpy_seconds, "torch epoch": median_seconds(torch_epoch, repeats),
+    return {"numpy_nn epoch": numpy_seconds, "torch epoch": torch_seconds,
             "keras epoch": median_seconds(keras_epoch, repeats)}
 
 
@@ -116,6 +123,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     report: dict = {"machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
                                 "torch_threads": torch.get_num_threads()}, "dropout": {}, "mlp_epoch": {}}
+    epochs = mlp_epoch_timings(max(3, args.repeats // 2))  # first: before TensorFlow is imported
     for n in (1_000_000, 16_000_000):
         timings = dropout_timings(n, args.repeats)
         copy = timings["copy"]
@@ -123,7 +131,6 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"\nDropout, training mode, {n:,} float32 values (median of {args.repeats}):")
         for name, t in timings.items():
             print(f"  {name:40s} {t * 1e3:9.2f} ms   {t / copy:6.1f} x copy")
-    epochs = mlp_epoch_timings(max(3, args.repeats // 2))
     report["mlp_epoch"] = epochs
     print("\nOne training epoch, MLP 784-256-256-10, 4,000 examples, batch 128, Adam:")
     for name, t in epochs.items():
