@@ -76,7 +76,7 @@ $(CHROMIUM):
 
 site: $(STAMP) $(CHROMIUM)
 	@start=$$(date +%s); mkdir -p _build; \
-	SITE_TEST=1 $(QUIET) $(BIN)/python -m pytest tests/test_site.py -q; rc=$$?; \
+	SITE_TEST=1 $(QUIET) $(BIN)/python -m pytest tests/test_site.py -q -s; rc=$$?; \
 	echo "site test       $$(( $$(date +%s) - start )) s (screenshots in _build/screenshots)" >> $(TIMES); exit $$rc
 
 serve:
