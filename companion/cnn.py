@@ -24,10 +24,10 @@ from typing import Any, Sequence
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from ._checks import check_bool, check_rate
+from ._checks import check_bool, check_positive_int, check_rate
+from .torch_training import train_epoch
 
 __all__ = [
     "DROPOUT_KINDS",
@@ -127,23 +127,14 @@ def train_classifier(
     from ``seed``; seed the initialization (and the dropout masks) with
     ``companion.seed_everything`` before building the model. Returns the model in eval mode.
     """
-    for value, name in ((epochs, "epochs"), (batch_size, "batch_size")):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    epochs, batch_size = check_positive_int(epochs, "epochs"), check_positive_int(batch_size, "batch_size")
     dev = next(model.parameters()).device
     xt = torch.as_tensor(np.asarray(x), dtype=torch.float32, device=dev)
     yt = torch.as_tensor(np.asarray(y), dtype=torch.long, device=dev)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     gen = torch.Generator().manual_seed(int(seed))
-    model.train()
-    for _ in range(int(epochs)):
-        order = torch.randperm(len(yt), generator=gen).to(dev)
-        for i in range(0, len(yt), int(batch_size)):
-            idx = order[i:i + int(batch_size)]
-            loss = F.cross_entropy(model(xt[idx]), yt[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
+    for _ in range(epochs):
+        train_epoch(model, opt, xt, yt, batch_size=batch_size, generator=gen)
     return model.eval()
 
 

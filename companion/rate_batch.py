@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import math
-import time
 from typing import Any, Sequence
 
 import numpy as np
@@ -127,7 +126,8 @@ def time_one_epoch(
     the least disturbed by other work on the machine. Evaluation is not timed.
     """
     import torch
-    import torch.nn.functional as F
+
+    from .torch_training import train_epoch
 
     batch_size, repeats = check_positive_int(batch_size, "batch_size"), check_positive_int(repeats, "repeats")
     with torch.random.fork_rng(devices=[]):
@@ -136,16 +136,5 @@ def time_one_epoch(
         xt = torch.as_tensor(np.asarray(x), dtype=torch.float32)
         yt = torch.as_tensor(np.asarray(y), dtype=torch.long)
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-        model.train()
-        best = math.inf
-        for _ in range(repeats):
-            start = time.perf_counter()
-            order = torch.randperm(len(yt))
-            for i in range(0, len(yt), batch_size):
-                idx = order[i:i + batch_size]
-                loss = F.cross_entropy(model(xt[idx]), yt[idx])
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-            best = min(best, time.perf_counter() - start)
+        best = min(train_epoch(model, opt, xt, yt, batch_size=batch_size) for _ in range(repeats))
     return best

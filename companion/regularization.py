@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from .data import stratified_subset
-from .torch_training import BatchedMLP, MLPConfig, SweepResult, member_metrics, train_many
+from .torch_training import BatchedMLP, MLPConfig, SweepResult, train_many
 
 __all__ = [
     "hidden_activations",

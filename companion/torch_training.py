@@ -24,7 +24,7 @@ from torch import nn
 
 from ._checks import check_positive_int, check_rate
 
-__all__ = ["device", "History", "fit", "evaluate", "MLPConfig", "BatchedMLP", "SweepResult", "member_metrics", "train_many"]
+__all__ = ["device", "History", "train_epoch", "fit", "evaluate", "MLPConfig", "BatchedMLP", "SweepResult", "member_metrics", "train_many"]
 
 
 def device() -> torch.device:
@@ -47,6 +47,25 @@ def _as_tensors(x: Any, y: Any, dev: torch.device) -> tuple[torch.Tensor, torch.
     return torch.as_tensor(np.asarray(x), dtype=torch.float32, device=dev), torch.as_tensor(
         np.asarray(y), dtype=torch.long, device=dev)
 
+
+
+def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor, *,
+                batch_size: int, generator: torch.Generator | None = None) -> float:
+    """One pass over ``(x, y)`` in shuffled minibatches with cross-entropy; returns its wall time in seconds.
+
+    ``x`` and ``y`` are tensors on the model's device; the order is drawn from ``generator``
+    (the global torch generator when None). The model is put in training mode.
+    """
+    model.train()
+    start = time.perf_counter()
+    order = torch.randperm(len(y), generator=generator).to(y.device)
+    for i in range(0, len(y), batch_size):
+        idx = order[i:i + batch_size]
+        loss = F.cross_entropy(model(x[idx]), y[idx])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    return time.perf_counter() - start
 
 
 @torch.no_grad()
@@ -92,16 +111,7 @@ def fit(
     gen = torch.Generator().manual_seed(seed)
     history = History()
     for _ in range(epochs):
-        model.train()
-        start = time.perf_counter()
-        order = torch.randperm(len(y), generator=gen).to(dev)
-        for i in range(0, len(y), batch_size):
-            idx = order[i:i + batch_size]
-            loss = F.cross_entropy(model(x[idx]), y[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-        history.epoch_seconds.append(time.perf_counter() - start)
+        history.epoch_seconds.append(train_epoch(model, opt, x, y, batch_size=batch_size, generator=gen))
         for split, (xs, ys) in (("train", (x, y)), ("test", (x_test, y_test))):
             split_loss, split_acc = evaluate(model, xs, ys)
             getattr(history, f"{split}_loss").append(split_loss)
