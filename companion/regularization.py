@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from .data import stratified_subset
-from .torch_training import BatchedMLP, MLPConfig, SweepResult, train_many
+from .torch_training import BatchedMLP, GapMetrics, MLPConfig, SweepResult, train_many
 
 __all__ = [
     "hidden_activations",
@@ -193,7 +193,7 @@ def split_indices(y: Any, n_first: int, n_second: int, *, rng: int | np.random.G
 
 
 @dataclass
-class SizeSweep:
+class SizeSweep(GapMetrics):
     """Final-epoch metrics of :func:`size_sweep`: arrays of shape (len(sizes), K).
 
     ``results[i]`` is the full :class:`~companion.torch_training.SweepResult` at ``sizes[i]``
@@ -212,16 +212,6 @@ class SizeSweep:
     def select(self, **criteria: Any) -> np.ndarray:
         """Indices of the members whose config matches all ``criteria`` (e.g. ``hidden_rate=0.5``)."""
         return self.results[0].select(**criteria)
-
-    @property
-    def gap_loss(self) -> np.ndarray:
-        """Test minus train cross-entropy at the end of training, shape (len(sizes), K)."""
-        return self.test_loss - self.train_loss
-
-    @property
-    def gap_acc(self) -> np.ndarray:
-        """Train minus test accuracy at the end of training, shape (len(sizes), K)."""
-        return self.train_acc - self.test_acc
 
 
 def size_sweep(

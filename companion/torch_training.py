@@ -24,7 +24,8 @@ from torch import nn
 
 from ._checks import check_positive_int, check_rate
 
-__all__ = ["device", "History", "train_epoch", "fit", "evaluate", "MLPConfig", "BatchedMLP", "SweepResult", "member_metrics", "train_many"]
+__all__ = ["device", "History", "train_epoch", "fit", "evaluate", "MLPConfig", "BatchedMLP", "GapMetrics",
+           "SweepResult", "member_metrics", "train_many"]
 
 
 def device() -> torch.device:
@@ -205,8 +206,22 @@ class BatchedMLP(nn.Module):
         return sum((w**2).sum(dim=(1, 2)) for w in self.weights).mul(self.l2).sum()
 
 
+class GapMetrics:
+    """The generalization gaps of a result that holds ``train_loss``, ``test_loss``, ``train_acc`` and ``test_acc`` arrays."""
+
+    @property
+    def gap_loss(self) -> np.ndarray:
+        """The generalization gap in log-loss (test minus train cross-entropy), elementwise."""
+        return self.test_loss - self.train_loss
+
+    @property
+    def gap_acc(self) -> np.ndarray:
+        """The generalization gap in accuracy (train minus test accuracy), elementwise."""
+        return self.train_acc - self.test_acc
+
+
 @dataclass
-class SweepResult:
+class SweepResult(GapMetrics):
     """Per-member, per-epoch metrics of :func:`train_many`: arrays of shape (K, epochs).
 
     ``epoch_seconds`` (shape (epochs,)) is the wall time of the whole batched training pass.
@@ -224,16 +239,6 @@ class SweepResult:
         """Indices of the members whose config matches all ``criteria`` (e.g. ``hidden_rate=0.5``)."""
         return np.array([k for k, c in enumerate(self.configs)
                          if all(getattr(c, name) == value for name, value in criteria.items())], dtype=int)
-
-    @property
-    def gap_loss(self) -> np.ndarray:
-        """The generalization gap in log-loss (test minus train cross-entropy), shape (K, epochs)."""
-        return self.test_loss - self.train_loss
-
-    @property
-    def gap_acc(self) -> np.ndarray:
-        """The generalization gap in accuracy (train minus test accuracy), shape (K, epochs)."""
-        return self.train_acc - self.test_acc
 
 
 @torch.no_grad()
