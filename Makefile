@@ -102,11 +102,11 @@ preview: $(STAMP)
 	cp _config.yml $$dir/ && ln -s ../../book $$dir/book && ln -s ../../companion $$dir/companion; \
 	cp $(NB) $$dir/notebooks/; \
 	sed -i 's/execute_notebooks: *force/execute_notebooks: "off"/' $$dir/_config.yml; \
-	printf 'format: jb-book\nroot: book/intro\nparts:\n  - caption: Preview\n    numbered: true\n    chapters:\n      - file: notebooks/%s\n      - file: book/notation\n      - file: book/references\n      - file: book/api\n' $$name > $$dir/_toc.yml; \
+	printf 'format: jb-book\nroot: book/intro\nparts:\n  - caption: Preview\n    numbered: true\n    chapters:\n      - file: notebooks/%s\n      - file: book/notation\n      - file: book/references\n      - file: book/api\n      - file: book/glossary\n' $$name > $$dir/_toc.yml; \
 	start=$$(date +%s); \
 	$(THREADS) $(QUIET) $(BIN)/python -m pytest --nbmake --overwrite --nbmake-timeout=900 -p no:cacheprovider -o testpaths= -q $$dir/notebooks/$$name.ipynb || exit 1; \
 	echo "executed $(NB) in $$(( $$(date +%s) - start )) s (on a shared machine, times are inflated)"; \
-	$(QUIET) $(BIN)/jupyter-book build $$dir --path-output $$dir -W -n --keep-going -q && echo "preview: $$dir/_build/html/notebooks/$$name.html"
+	$(QUIET) $(BIN)/jupyter-book build $$dir --path-output $$dir -n --keep-going -q && echo "preview: $$dir/_build/html/notebooks/$$name.html"
 
 # Benchmark dropout implementations and one MLP epoch (prints medians and ratios, writes JSON).
 bench: $(STAMP)

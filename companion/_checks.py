@@ -47,7 +47,7 @@ def check_rate(rate: Any, name: str = "rate") -> float:
 def check_float_array(x: Any, name: str = "x") -> np.ndarray:
     """Return ``x`` as a floating-point NumPy array, refusing integer, boolean and complex data.
 
-    float16, float32 and float64 inputs keep their dtype.
+    float16, float32 and float64 inputs keep their dtype; other floats (``longdouble``) are refused too.
 
     Raises
     ------
@@ -55,7 +55,7 @@ def check_float_array(x: Any, name: str = "x") -> np.ndarray:
         If the data are not real floating point.
     """
     arr = np.asarray(x)
-    if not np.issubdtype(arr.dtype, np.floating):
+    if arr.dtype not in (np.float16, np.float32, np.float64):
         raise TypeError(
             f"{name} must hold floating-point values (float16, float32 or float64), got dtype {arr.dtype}"
         )

@@ -7,8 +7,8 @@ Every function follows the same conventions:
 * ``training=False`` is the identity (for ``dropout`` with ``scaling="standard"`` it multiplies by
   the keep probability instead);
 * ``rate=0`` returns the input values unchanged and ``rate=1`` in training returns exact zeros:
-  dropped values are *selected away*, never multiplied by zero, so a dropped ``inf`` or ``NaN``
-  becomes 0;
+  dropped values are *cleared* (all their bits set to zero), never multiplied by zero, so a
+  dropped ``inf`` or ``NaN`` becomes 0;
 * float16, float32 and float64 inputs keep their dtype; integer, boolean and complex inputs raise
   a ``TypeError``; a bad ``rate`` raises an error naming it;
 * ``rng`` is a ``numpy.random.Generator``, an int seed or None, and the same seed gives the same mask.
@@ -35,11 +35,32 @@ __all__ = [
     "drop_path",
     "drop_block",
     "SELU_ALPHA_PRIME",
+    "MASK_BLOCK",
 ]
 
 #: The value SELU saturates to for large negative inputs, ``-lambda * alpha``
 #: (Klambauer et al. 2017); alpha dropout sets dropped units to it.
 SELU_ALPHA_PRIME = -1.7580993408473766
+
+
+#: Masks are drawn in blocks of this many elements, so that a block's random bytes, mask and output
+#: stay in the CPU cache while :func:`dropout` works on them. The blocks fix the order of the random
+#: draws, so a seed gives the same mask whatever the input array holds.
+MASK_BLOCK = 2**18
+
+
+def _fill_keep(keep: np.ndarray, rate: float, gen: np.random.Generator) -> np.ndarray:
+    """Fill the 1-D array ``keep`` with independent draws, each True (or 1) with probability ``1 - rate``."""
+    t, f = divmod(rate * 256.0, 1.0)
+    n = keep.size
+    # full-range 64-bit draws viewed as bytes: eight random bytes per draw, the cheapest bits NumPy offers
+    words = gen.integers(0, 2**64 - 1, size=-(-n // 8), dtype=np.uint64, endpoint=True)
+    byte = words.view(np.uint8)[:n]
+    np.greater_equal(byte, np.uint8(t), out=keep)
+    if f > 0.0:  # the bytes equal to t are dropped with probability f
+        boundary = np.flatnonzero(byte == np.uint8(t))
+        keep[boundary] = gen.random(boundary.size, dtype=np.float32) >= np.float32(f)
+    return keep
 
 
 def keep_mask(shape: Sequence[int], rate: float, rng: Any = None) -> np.ndarray:
@@ -50,23 +71,18 @@ def keep_mask(shape: Sequence[int], rate: float, rng: Any = None) -> np.ndarray:
     element is dropped when its byte is below ``t``, kept when above, and the elements whose byte
     equals ``t`` (one in 256) are dropped with probability ``f`` by a float32 draw of their own.
     The drop probability is then ``t / 256 + f / 256 = rate``, exact to float32 resolution.
-    :func:`keep_mask_reference` is the plain one-float-per-element version.
+    The mask is drawn in blocks of :data:`MASK_BLOCK` elements (in C order), as :func:`dropout`
+    draws it. :func:`keep_mask_reference` is the plain one-float-per-element version.
     """
     rate = check_rate(rate)
     gen = as_generator(rng)
     shape = tuple(shape)
-    t, f = divmod(rate * 256.0, 1.0)
-    if t >= 256:  # rate == 1
+    if rate == 1.0:
         return np.zeros(shape, dtype=bool)
-    n = math.prod(shape)
-    # full-range 64-bit draws viewed as bytes: eight random bytes per draw, the cheapest bits NumPy offers
-    words = gen.integers(0, 2**64 - 1, size=-(-n // 8), dtype=np.uint64, endpoint=True)
-    byte = words.view(np.uint8)[:n].reshape(shape)
-    keep = byte >= np.uint8(t)
-    if f > 0.0:  # the bytes equal to t are dropped with probability f
-        boundary = np.flatnonzero(byte == np.uint8(t))
-        keep.flat[boundary] = gen.random(boundary.size, dtype=np.float32) >= np.float32(f)
-    return keep
+    keep = np.empty(math.prod(shape), dtype=bool)
+    for start in range(0, keep.size, MASK_BLOCK):
+        _fill_keep(keep[start:start + MASK_BLOCK], rate, gen)
+    return keep.reshape(shape)
 
 
 def keep_mask_reference(shape: Sequence[int], rate: float, rng: Any = None) -> np.ndarray:
@@ -75,17 +91,32 @@ def keep_mask_reference(shape: Sequence[int], rate: float, rng: Any = None) -> n
     return as_generator(rng).random(tuple(shape)) >= rate
 
 
+def _scale_kept(x: np.ndarray, bits: np.ndarray, scale: float, out: np.ndarray) -> None:
+    """Write ``x * scale`` where ``bits`` is -1 and exact zeros where it is 0 into ``out``.
+
+    A multiplication, then a bitwise AND of the result with ``bits``: signed integers as wide as
+    ``out``'s items, all bits set (-1) where the mask keeps and none (0) where it drops. The AND
+    zeroes a dropped inf or NaN too, which a multiplication by the mask would turn into NaN.
+    """
+    compute = np.promote_types(out.dtype, np.float32)  # float16 is scaled in float32 (see apply_mask)
+    np.multiply(x, compute.type(scale), out=out, dtype=compute, casting="same_kind")
+    as_int = out.view(bits.dtype)
+    np.bitwise_and(as_int, bits, out=as_int)
+
+
+def _int_like(dtype: np.dtype) -> np.dtype:
+    """The signed-integer dtype as wide as ``dtype``, to view floats as bits."""
+    return np.dtype(f"i{np.dtype(dtype).itemsize}")
+
+
 def apply_mask(x: Any, keep: np.ndarray, rate: float, *, scaling: str = "inverted") -> np.ndarray:
     """Apply a given keep-mask to ``x`` with dropout's scaling: the step all frameworks share.
 
     Kept values are multiplied by ``1 / (1 - rate)`` (``scaling="inverted"``) or left as they are
-    (``scaling="standard"``); dropped values become 0 (``-0.0`` for negative inputs, which equals 0),
-    also where ``x`` holds inf or NaN. ``keep`` must broadcast to ``x``. This is the function to
-    push one fixed mask through, to compare implementations.
-
-    Two multiplications (by the scale, then by the mask) are much faster than a masked select on a
-    random mask; a dropped inf or NaN would become NaN there, so if the output's sum is not finite
-    the dropped entries are zeroed explicitly.
+    (``scaling="standard"``); dropped values become exactly 0, also where ``x`` holds inf or NaN.
+    ``keep`` must broadcast to ``x``. This is the function to push one fixed mask through, to
+    compare implementations. float16 is scaled in float32: ``1 / (1 - rate)`` may exceed float16's
+    range while ``x / (1 - rate)`` does not.
     """
     x = check_float_array(x)
     rate = check_rate(rate)
@@ -93,18 +124,34 @@ def apply_mask(x: Any, keep: np.ndarray, rate: float, *, scaling: str = "inverte
     keep = np.asarray(keep)
     if keep.dtype != np.bool_:
         raise TypeError(f"keep must be a boolean mask, got dtype {keep.dtype}")
+    np.broadcast_shapes(keep.shape, x.shape)  # raises if keep does not broadcast to x
     if rate == 1.0:
         return np.zeros_like(x)
-    # float16 is scaled in float32: 1 / (1 - rate) may exceed float16's range while x * scale does not
-    compute = np.promote_types(x.dtype, np.float32)
-    scale = compute.type(1.0 / (1.0 - rate) if scaling == "inverted" else 1.0)
-    keep = np.broadcast_to(keep, x.shape)
+    bits = np.negative(keep, dtype=_int_like(x.dtype))  # True -> -1, all bits set
     out = np.empty_like(x)
-    np.multiply(x, scale, out=out, dtype=compute, casting="same_kind")
-    with np.errstate(invalid="ignore"):  # inf * 0 is NaN here; such entries are zeroed below
-        np.multiply(out, keep, out=out)
-    if not np.isfinite(out.sum(dtype=compute)):
-        out[~keep] = 0
+    _scale_kept(x, bits, _scale(rate, scaling), out)
+    return out
+
+
+def _scale(rate: float, scaling: str) -> float:
+    return 1.0 / (1.0 - rate) if scaling == "inverted" else 1.0
+
+
+def _dropout_in_blocks(x: np.ndarray, rate: float, scale: float, gen: np.random.Generator) -> np.ndarray:
+    """Element-wise dropout block by block: draw a block's mask, then scale and mask its values.
+
+    Equal to ``apply_mask(x, keep_mask(x.shape, rate, gen), rate)`` but each block's mask and output
+    are used while they are in the cache, instead of passing over three full-size arrays in turn.
+    """
+    flat = np.ascontiguousarray(x).reshape(-1)
+    out = np.empty(x.shape, dtype=x.dtype)
+    out_flat = out.reshape(-1)
+    block_bits = np.empty(min(MASK_BLOCK, flat.size), dtype=_int_like(x.dtype))
+    for start in range(0, flat.size, MASK_BLOCK):
+        stop = min(start + MASK_BLOCK, flat.size)
+        bits = _fill_keep(block_bits[:stop - start], rate, gen)  # 1 keeps, 0 drops
+        np.negative(bits, out=bits)  # 1 -> -1, all bits set
+        _scale_kept(flat[start:stop], bits, scale, out_flat[start:stop])
     return out
 
 
@@ -170,7 +217,11 @@ def dropout(
         return x.copy() if scaling == "inverted" else x * x.dtype.type(1.0 - rate)
     if rate == 0.0:
         return x.copy()
-    return apply_mask(x, keep_mask(shape, rate, rng), rate, scaling=scaling)
+    if rate == 1.0:
+        return np.zeros_like(x)
+    if shape != x.shape:  # a broadcast mask (noise_shape) is small: draw it whole
+        return apply_mask(x, keep_mask(shape, rate, rng), rate, scaling=scaling)
+    return _dropout_in_blocks(x, rate, _scale(rate, scaling), as_generator(rng))
 
 
 def spatial_dropout(

@@ -307,3 +307,39 @@ def test_keep_mask_rounds_no_probability_away():
     # a rate below 1/256 is carried entirely by the boundary draw
     keep = nd.keep_mask((4_000_000,), 0.001, rng=0)
     assert 0.0008 < 1 - keep.mean() < 0.0012
+
+
+# --- the blocked fast path -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_dropout_across_blocks_uses_keep_mask_in_c_order(dtype):
+    # more than two blocks and a tail that is not a multiple of 8 bytes
+    n = 2 * nd.MASK_BLOCK + 13
+    x = np.random.default_rng(0).uniform(1.0, 2.0, size=(n, 1)).astype(dtype)
+    out = nd.dropout(x, 0.3, rng=4)
+    keep = nd.keep_mask(x.shape, 0.3, rng=4)
+    np.testing.assert_array_equal(out != 0, keep)
+    compute = np.promote_types(dtype, np.float32)  # float16 is scaled in float32
+    np.testing.assert_array_equal(out[keep], (x[keep].astype(compute) * compute.type(1 / 0.7)).astype(dtype))
+    # a non-contiguous view of the same values gets the same mask, laid out in its own C order
+    transposed = np.ascontiguousarray(x.T).T
+    np.testing.assert_array_equal(nd.dropout(transposed, 0.3, rng=4), out)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_dropped_inf_and_nan_become_zero_and_kept_ones_stay(dtype):
+    x = np.tile(np.array([np.inf, -np.inf, np.nan, -2.0], dtype=dtype), 5_000)
+    out = nd.dropout(x, 0.5, rng=0)
+    keep = nd.keep_mask(x.shape, 0.5, rng=0)
+    assert np.all(out[~keep] == 0) and not np.signbit(out[~keep]).any()  # +0.0, bits cleared
+    np.testing.assert_array_equal(out[keep], x[keep] * dtype(2))
+
+
+def test_apply_mask_refuses_a_mask_that_does_not_broadcast():
+    with pytest.raises(ValueError):
+        nd.apply_mask(np.ones((3, 4)), np.ones(5, dtype=bool), 0.5)
+
+
+def test_long_double_is_refused_with_its_dtype_named():
+    with pytest.raises(TypeError, match="float128|longdouble"):
+        nd.dropout(np.ones(3, dtype=np.longdouble), 0.5, rng=0)
