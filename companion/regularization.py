@@ -9,7 +9,9 @@ Three kinds of tool, all built on :func:`companion.torch_training.train_many`:
   (:func:`companion.torch_training.member_metrics` gives their loss and accuracy there);
 * :func:`activation_stats`, :func:`relative_change` and :func:`first_layer_images` turn the
   trained networks into the numbers and pictures of the chapter (features and sparsity,
-  section 7.1 and 7.2 of the paper).
+  section 7.1 and 7.2 of the paper);
+* :func:`thinned_metrics` and :func:`mean_abs_correlation` measure co-adaptation: how much the
+  units need particular partners (Hinton et al. 2012), and how redundant their activations are.
 """
 from __future__ import annotations
 
@@ -19,7 +21,9 @@ from typing import Any, Sequence
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
+from ._checks import check_positive_int, check_rate
 from .data import stratified_subset
 from .torch_training import BatchedMLP, GapMetrics, MLPConfig, SweepResult, train_many
 
@@ -27,6 +31,9 @@ __all__ = [
     "hidden_activations",
     "activation_stats",
     "relative_change",
+    "epochs_to_reach",
+    "thinned_metrics",
+    "mean_abs_correlation",
     "first_layer_images",
     "SizeSweep",
     "size_sweep",
@@ -164,6 +171,78 @@ def relative_change(new: Any, base: Any) -> np.ndarray:
     if np.any(base == 0):
         raise ValueError("base must be non-zero everywhere")
     return (new - base) / base
+
+
+def epochs_to_reach(curves: Any, levels: Any) -> np.ndarray:
+    """The first epoch (counted from 1) at which each curve is at or below its level; NaN if never.
+
+    ``curves`` has shape (K, epochs), one per-epoch metric such as a test loss per row; ``levels`` is
+    a scalar or one level per row. This is how the book counts how long a network takes to converge.
+    """
+    curves = np.asarray(curves, dtype=float)
+    if curves.ndim != 2 or curves.shape[1] == 0:
+        raise ValueError(f"curves must have shape (K, epochs) with at least one epoch, got {curves.shape}")
+    levels = np.broadcast_to(np.asarray(levels, dtype=float), curves.shape[:1])
+    reached = curves <= levels[:, None]
+    return np.where(reached.any(axis=1), reached.argmax(axis=1) + 1.0, np.nan)
+
+
+@torch.no_grad()
+def thinned_metrics(model: BatchedMLP, x: Any, y: Any, fraction: float, *, n_draws: int = 5,
+                    seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Test log-loss and accuracy of every member after removing a random share of its hidden units.
+
+    Each draw removes ``round(fraction * width)`` units of every hidden layer, chosen at random and
+    the same for all examples, and multiplies the remaining ones by ``width / kept`` (so that the next
+    layer receives the same expected input, as with inverted dropout). A network whose units
+    *co-adapt*, each relying on particular partners being present (Hinton et al. 2012), degrades
+    sharply; one whose units are useful in many contexts degrades gracefully.
+
+    Returns two arrays of shape (K, n_draws): mean cross-entropy (nats) and accuracy.
+    """
+    fraction = check_rate(fraction, "fraction")
+    if fraction == 1.0:
+        raise ValueError("fraction must be below 1: removing every hidden unit leaves no network")
+    n_draws = check_positive_int(n_draws, "n_draws")
+    gen = torch.Generator().manual_seed(seed)
+    x = model.as_input(x)
+    y = torch.as_tensor(np.asarray(y), dtype=torch.long, device=x.device)
+    k, n_layers = len(model.configs), len(model.weights)
+    loss, acc = np.zeros((k, n_draws)), np.zeros((k, n_draws))
+    for d in range(n_draws):
+        h = x.expand(k, *x.shape)
+        for i, (w, b) in enumerate(zip(model.weights, model.biases)):
+            h = torch.baddbmm(b, h, w)
+            if i < n_layers - 1:
+                width = h.shape[-1]
+                removed = int(round(fraction * width))
+                keep = torch.ones(k, 1, width, device=h.device)
+                for member in range(k):
+                    keep[member, 0, torch.randperm(width, generator=gen)[:removed]] = 0.0
+                h = torch.relu(h) * keep * (width / (width - removed))
+        loss[:, d] = F.cross_entropy(h.transpose(1, 2), y.expand(k, len(y)), reduction="none").mean(1).cpu().numpy()
+        acc[:, d] = (h.argmax(2) == y).double().mean(1).cpu().numpy()
+    return loss, acc
+
+
+def mean_abs_correlation(h: Any) -> np.ndarray:
+    """Mean absolute Pearson correlation between the activations of pairs of units, per member.
+
+    ``h`` has shape (members, examples, units), as from :func:`hidden_activations`. Units that are
+    constant over the examples (never active, for ReLU) have no correlation and are left out.
+    Lower values mean less redundant, more independent features.
+    """
+    h = np.asarray(h, dtype=float)
+    if h.ndim != 3:
+        raise ValueError(f"h must have shape (members, examples, units), got {h.shape}")
+    out = np.empty(h.shape[0])
+    for m, acts in enumerate(h):
+        acts = acts[:, acts.std(axis=0) > 0]
+        if acts.shape[1] < 2:
+            raise ValueError(f"member {m} has fewer than two non-constant units")
+        corr = np.corrcoef(acts, rowvar=False)
+        out[m] = np.abs(corr[np.triu_indices_from(corr, k=1)]).mean()
+    return out
 
 
 def first_layer_images(model: BatchedMLP, member: int, units: Sequence[int], *,

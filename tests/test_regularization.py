@@ -77,6 +77,46 @@ def test_relative_change():
         reg.relative_change(1.0, 0.0)
 
 
+def test_epochs_to_reach_counts_from_one_and_gives_nan_when_never_reached():
+    curves = np.array([[3.0, 2.0, 1.0, 0.5], [3.0, 2.5, 2.4, 2.3], [0.1, 0.2, 0.0, 0.0]])
+    np.testing.assert_array_equal(reg.epochs_to_reach(curves, [1.0, 2.0, 0.1]), [3.0, np.nan, 1.0])
+    np.testing.assert_array_equal(reg.epochs_to_reach(curves, 2.0), [2.0, np.nan, 1.0])
+    with pytest.raises(ValueError, match="curves"):
+        reg.epochs_to_reach(np.ones(3), 1.0)
+
+
+def test_thinned_metrics_without_removal_equal_member_metrics_and_removal_changes_them():
+    x, y = _toy()
+    res = train_many([MLPConfig(seed=0), MLPConfig(seed=1, hidden_rate=0.5)], x, y, x, y,
+                     sizes=SIZES, epochs=3, batch_size=16)
+    loss, acc = reg.thinned_metrics(res.model, x, y, 0.0, n_draws=2)
+    full_loss, full_acc = tt.member_metrics(res.model, x, y)
+    np.testing.assert_allclose(loss, np.stack([full_loss] * 2, axis=1), rtol=1e-5)
+    np.testing.assert_allclose(acc, np.stack([full_acc] * 2, axis=1))
+    thinned, _ = reg.thinned_metrics(res.model, x, y, 0.5, n_draws=3, seed=1)
+    assert thinned.shape == (2, 3) and not np.allclose(thinned, loss[:, :1])
+    np.testing.assert_array_equal(thinned, reg.thinned_metrics(res.model, x, y, 0.5, n_draws=3, seed=1)[0])
+
+
+@pytest.mark.parametrize("fraction, error", [(1.0, ValueError), (-0.1, ValueError), ("half", TypeError)])
+def test_thinned_metrics_refuses_bad_fraction(fraction, error):
+    model = BatchedMLP(SIZES, [MLPConfig()])
+    with pytest.raises(error, match="fraction"):
+        reg.thinned_metrics(model, np.zeros((2, SIZES[0])), [0, 1], fraction)
+
+
+def test_mean_abs_correlation_by_hand_and_skips_constant_units():
+    t = np.linspace(0, 1, 50)
+    h = np.stack([np.stack([t, 2 * t + 1, np.zeros(50)], axis=1),        # perfectly correlated pair
+                  np.stack([t, np.cos(40 * t) + 1, np.zeros(50)], axis=1)])  # nearly uncorrelated
+    got = reg.mean_abs_correlation(h)
+    assert got[0] == pytest.approx(1.0) and got[1] < 0.2
+    with pytest.raises(ValueError, match="shape"):
+        reg.mean_abs_correlation(np.ones((3, 4)))
+    with pytest.raises(ValueError, match="non-constant"):
+        reg.mean_abs_correlation(np.ones((1, 5, 3)))
+
+
 def test_first_layer_images_are_columns_of_the_first_weight_matrix():
     model = BatchedMLP((16, 5, 2), [MLPConfig(seed=0), MLPConfig(seed=1)])
     im = reg.first_layer_images(model, 1, [0, 3], shape=(4, 4))
