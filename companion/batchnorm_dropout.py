@@ -1,0 +1,98 @@
+"""Dropout next to batch normalization: the variance shift (Li et al. 2019) and how to measure it.
+
+In training, inverted dropout keeps the mean of a unit but raises its variance; at inference the
+unit's variance is lower again. A BatchNorm layer placed *after* dropout learns its running variance
+from the training-time inputs, so at inference it divides by a variance that is too large: a
+"variance shift" between training and inference. Li et al. recommend dropout only after the last
+BatchNorm layer. This module builds the networks to compare, measures the shift of every BatchNorm
+layer, and re-estimates BatchNorm's statistics with dropout switched off, which removes the shift.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from ._checks import check_positive_int, check_rate
+
+__all__ = ["PLACEMENTS", "bn_mlp", "variance_shift", "recalibrate_batchnorm"]
+
+#: Where :func:`bn_mlp` puts dropout: nowhere, after every hidden ReLU (so that it feeds the next
+#: layer's BatchNorm), or only after the last hidden ReLU (after the last BatchNorm, Li et al. 2019).
+PLACEMENTS = ("none", "before every BatchNorm", "after the last BatchNorm")
+
+
+def bn_mlp(placement: str, *, depth: int = 4, width: int = 128, rate: float = 0.5,
+           n_in: int = 784, n_out: int = 10) -> nn.Sequential:
+    """An MLP of ``depth`` hidden blocks Linear-BatchNorm-ReLU with dropout placed as ``placement`` says.
+
+    ``placement`` is one of :data:`PLACEMENTS`. With ``"before every BatchNorm"`` every hidden
+    block ends with ``nn.Dropout(rate)``, so each BatchNorm after the first sees dropped inputs;
+    with ``"after the last BatchNorm"`` only the last block does (the order Li et al. 2019 recommend).
+    """
+    if placement not in PLACEMENTS:
+        raise ValueError(f"placement must be one of {PLACEMENTS}, got {placement!r}")
+    depth, width = check_positive_int(depth, "depth"), check_positive_int(width, "width")
+    rate = check_rate(rate)
+    layers: list[nn.Module] = []
+    for block in range(depth):
+        layers += [nn.Linear(n_in if block == 0 else width, width), nn.BatchNorm1d(width), nn.ReLU()]
+        if placement == PLACEMENTS[1] or (placement == PLACEMENTS[2] and block == depth - 1):
+            layers.append(nn.Dropout(rate))
+    return nn.Sequential(*layers, nn.Linear(width, n_out))
+
+
+def _batchnorms(model: nn.Module) -> list[nn.modules.batchnorm._BatchNorm]:
+    layers = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if not layers:
+        raise ValueError("model has no BatchNorm layer")
+    return layers
+
+
+@torch.no_grad()
+def variance_shift(model: nn.Module, x: Any) -> np.ndarray:
+    """For each BatchNorm layer, the mean over channels of running variance / inference-time variance.
+
+    The inference-time variance is the variance over ``x`` of the layer's input with the whole
+    model in eval mode (dropout off). A value near 1 means BatchNorm normalizes at inference with
+    the variance it will actually see; above 1, it divides by too large a variance. The model's
+    training mode is restored afterwards. Works for ``BatchNorm1d`` on (batch, features) inputs.
+    """
+    layers = _batchnorms(model)
+    seen: dict[nn.Module, torch.Tensor] = {}
+    hooks = [layer.register_forward_hook(lambda m, inputs, _: seen.__setitem__(m, inputs[0])) for layer in layers]
+    was_training = model.training
+    try:
+        model.eval()
+        model(torch.as_tensor(np.asarray(x), dtype=torch.float32))
+    finally:
+        for hook in hooks:
+            hook.remove()
+        model.train(was_training)
+    return np.array([float((layer.running_var / seen[layer].var(dim=0)).mean()) for layer in layers])
+
+
+@torch.no_grad()
+def recalibrate_batchnorm(model: nn.Module, x: Any, *, batch_size: int = 256) -> nn.Module:
+    """Re-estimate every BatchNorm layer's running statistics on ``x`` with dropout switched off.
+
+    The statistics are reset and then averaged over all minibatches of ``x`` (cumulative average)
+    while every other module is in eval mode, so they describe the inputs BatchNorm sees at
+    inference. This removes the variance shift. Returns the model, in eval mode.
+    """
+    batch_size = check_positive_int(batch_size, "batch_size")
+    layers = _batchnorms(model)
+    model.eval()
+    saved_momentum = [layer.momentum for layer in layers]
+    for layer in layers:
+        layer.reset_running_stats()
+        layer.momentum = None  # cumulative moving average over the batches below
+        layer.train()
+    xt = torch.as_tensor(np.asarray(x), dtype=torch.float32)
+    for batch in torch.tensor_split(xt, -(-len(xt) // batch_size)):  # equal sizes: no batch of one
+        model(batch)
+    for layer, momentum in zip(layers, saved_momentum):
+        layer.momentum = momentum
+    return model.eval()
