@@ -4,7 +4,8 @@ Written with ``keras`` only (no backend-specific code), so it runs on the Tensor
 PyTorch backend alike. Two pieces:
 
 * :func:`build_mlp` builds (and by default compiles) a functional ReLU MLP for flattened images,
-  with a ``keras.layers.Dropout`` after every hidden layer, or none at ``rate=0``;
+  with a ``keras.layers.Dropout`` after every hidden layer, or none at ``rate=0``, and optionally
+  one on the input pixels (``input_rate``);
 * :func:`train_over_seeds` trains a fresh model per seed with ``fit`` and gathers its per-epoch
   history and its final test metrics into a :class:`SeedRuns` of arrays (seeds x epochs).
 
@@ -36,6 +37,7 @@ def build_mlp(
     hidden_units: Sequence[int] = (512, 256),
     rate: float = 0.25,
     *,
+    input_rate: float = 0.0,
     input_dim: int = 784,
     n_classes: int = 10,
     activation: str = "relu",
@@ -49,12 +51,23 @@ def build_mlp(
     ``Dropout(0.25)`` after each hidden layer, softmax output, compiled with Adam and
     categorical cross-entropy (so the labels must be one-hot, see :func:`one_hot`).
 
+    With ``input_rate > 0`` a ``Dropout(input_rate)`` layer also acts on the inputs, before the
+    first Dense layer: during training each pixel is set to 0 with that probability (and the kept
+    ones scaled by ``1 / (1 - input_rate)``). Srivastava et al. (2014), "Dropout: a simple way to
+    prevent neural networks from overfitting", JMLR 15, recommend a keep probability of about 0.8
+    on real-valued inputs (``input_rate=0.2``, their appendix A.4) and relate input dropout to
+    the masking noise of denoising autoencoders (their section 3).
+
     Parameters
     ----------
     hidden_units
         Widths of the hidden layers, in order (at least one).
     rate
-        Drop probability of every ``Dropout`` layer; at ``rate=0`` no Dropout layer is added.
+        Drop probability of the ``Dropout`` layer after each hidden layer; at ``rate=0`` none is
+        added.
+    input_rate
+        Drop probability of a ``Dropout`` layer on the inputs, in [0, 1); at the default 0 none is
+        added (and the model is the same as before this argument existed).
     input_dim, n_classes
         Width of the input vectors and number of classes.
     activation
@@ -72,6 +85,9 @@ def build_mlp(
     keras.Model
     """
     rate = check_rate(rate, "rate")
+    input_rate = check_rate(input_rate, "input_rate")
+    if input_rate == 1.0:
+        raise ValueError("input_rate must be below 1: at 1 every input would be dropped")
     units = tuple(hidden_units)
     if not units:
         raise ValueError("hidden_units must list at least one hidden layer")
@@ -79,12 +95,14 @@ def build_mlp(
         check_positive_int(n, "layer widths")
     # Every Dense layer is created before any Dropout layer: each layer draws its seed from
     # Python's `random` when it is created, so after the same seed_everything(seed) the model
-    # with dropout starts from exactly the same weights as the one without.
+    # with dropout starts from exactly the same weights as the one without. The input Dropout
+    # layer comes last, so the hidden Dropout layers also draw the same seeds with or without it.
     dense = [keras.layers.Dense(n, activation=activation, name=f"dense_{i}") for i, n in enumerate(units, 1)]
     head = keras.layers.Dense(n_classes, activation="softmax", name="probabilities")
     drops = [keras.layers.Dropout(rate, name=f"dropout_{i}") for i in range(1, len(units) + 1)] if rate > 0 else []
+    drop_input = keras.layers.Dropout(input_rate, name="input_dropout") if input_rate > 0 else None
     inputs = keras.Input(shape=(input_dim,), name="pixels")
-    h = inputs
+    h = drop_input(inputs) if drop_input is not None else inputs
     for i, layer in enumerate(dense):
         h = layer(h)
         if drops:

@@ -4,6 +4,8 @@
 * :func:`metric_by` arranges a :class:`~companion.torch_training.SweepResult` metric as a
   (values, seeds) table, ready for means and spreads;
 * :func:`steps_per_epoch` counts the optimizer updates in one epoch;
+* :func:`noise_scale` is the scale of the gradient noise of SGD (Smith and Le 2018), the quantity
+  that ties batch size, learning rate and training-set size together;
 * :func:`time_one_epoch` times one epoch of training of a single ``nn.Sequential`` MLP, the
   honest per-model cost that a batched sweep cannot show.
 """
@@ -16,7 +18,7 @@ import numpy as np
 
 from ._checks import check_positive_int, check_rate
 
-__all__ = ["realized_drop_fraction", "metric_by", "steps_per_epoch", "dropout_mlp", "time_one_epoch"]
+__all__ = ["realized_drop_fraction", "metric_by", "steps_per_epoch", "noise_scale", "dropout_mlp", "time_one_epoch"]
 
 
 
@@ -100,6 +102,22 @@ def steps_per_epoch(n_examples: int, batch_size: int) -> int:
     """Optimizer updates in one pass over ``n_examples`` when the last, smaller batch is kept."""
     n_examples, batch_size = check_positive_int(n_examples, "n_examples"), check_positive_int(batch_size, "batch_size")
     return math.ceil(n_examples / batch_size)
+
+
+def noise_scale(lr: float, n_examples: int, batch_size: int, *, momentum: float = 0.0) -> float:
+    """The noise scale ``g = lr * N / (B * (1 - momentum))`` of minibatch SGD (Smith and Le 2018).
+
+    Smith and Le show that SGD's gradient noise acts on training through this one number when
+    ``B`` is much smaller than ``N``: runs with the same ``g`` behave alike, and the batch size that
+    generalizes best grows in proportion to the learning rate and to the training-set size.
+    """
+    n_examples, batch_size = check_positive_int(n_examples, "n_examples"), check_positive_int(batch_size, "batch_size")
+    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
+        raise ValueError(f"lr must be a positive finite number, got {lr!r}")
+    momentum = check_rate(momentum, "momentum")
+    if momentum == 1.0:
+        raise ValueError("momentum must be below 1, got 1.0")
+    return lr * n_examples / (batch_size * (1.0 - momentum))
 
 
 def dropout_mlp(sizes: Sequence[int], rate: float) -> Any:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 import torch
@@ -274,6 +274,7 @@ def train_many(
     batch_size: int,
     lr: float = 1e-3,
     eval_every: int = 1,
+    optimizer: Callable[[Iterable[torch.Tensor]], torch.optim.Optimizer] | None = None,
 ) -> SweepResult:
     """Train one MLP per config simultaneously with Adam (Kingma and Ba 2015); return their metrics.
 
@@ -282,6 +283,9 @@ def train_many(
     it would alone (up to the random numbers drawn for its dropout masks, which come from the
     global torch generator: call ``companion.seed_everything`` first for a reproducible run).
     Metrics are recorded every ``eval_every`` epochs and after the last; other entries are NaN.
+    ``optimizer``, when given, builds the optimizer from the parameters instead of ``Adam(lr)``, for
+    example ``lambda params: torch.optim.SGD(params, lr=0.05)``; it must update every element on its
+    own (SGD, Adam and their usual options do), so that the members stay independent.
     """
     epochs, batch_size = check_positive_int(epochs, "epochs"), check_positive_int(batch_size, "batch_size")
     eval_every = check_positive_int(eval_every, "eval_every")
@@ -291,7 +295,7 @@ def train_many(
     if x.ndim != 2 or x.shape[1] != sizes[0]:
         raise ValueError(f"x_train must have shape (n, {sizes[0]}) to match sizes, got {tuple(x.shape)}")
     model = BatchedMLP(sizes, configs).to(dev)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    opt = torch.optim.Adam(model.parameters(), lr=lr) if optimizer is None else optimizer(model.parameters())
     gens = [torch.Generator().manual_seed(10_000 + c.seed) for c in model.configs]
     k, n = len(model.configs), len(y)
     out = {name: np.full((k, epochs), np.nan) for name in ("train_loss", "train_acc", "test_loss", "test_acc")}

@@ -30,9 +30,53 @@ def test_build_mlp_without_dropout_and_other_shapes():
     assert not model.compiled
 
 
+def test_build_mlp_input_rate_adds_one_dropout_layer_on_the_inputs():
+    model = km.build_mlp((16, 8), rate=0.25, input_rate=0.2, input_dim=6, n_classes=3)
+    assert _layer_types(model) == ["InputLayer", "Dropout", "Dense", "Dropout", "Dense", "Dropout", "Dense"]
+    first = model.layers[1]
+    assert first.name == "input_dropout" and first.rate == 0.2
+    assert first.input is model.input  # it acts on the pixels, before the first Dense layer
+    assert [layer.rate for layer in model.layers[3::2]] == [0.25, 0.25]
+    # input dropout alone, without hidden dropout
+    only = km.build_mlp((16,), rate=0.0, input_rate=0.5, input_dim=6, n_classes=3, compile=False)
+    assert _layer_types(only) == ["InputLayer", "Dropout", "Dense", "Dense"]
+    # the default adds nothing: the same model as before the argument existed
+    assert _layer_types(km.build_mlp((16,), 0.25, input_dim=6)) == ["InputLayer", "Dense", "Dropout", "Dense"]
+    assert _layer_types(km.build_mlp((16,), 0.25, input_rate=0.0, input_dim=6)) == ["InputLayer", "Dense", "Dropout", "Dense"]
+
+
+def test_input_dropout_zeroes_and_scales_inputs_only_in_training():
+    seed_everything(1)
+    model = km.build_mlp((8,), rate=0.0, input_rate=0.5, input_dim=400, n_classes=2, compile=False)
+    drop = model.get_layer("input_dropout")
+    x = np.ones((5, 400), dtype="float32")
+    out = keras.ops.convert_to_numpy(drop(x, training=True))
+    assert set(np.unique(out)) == {0.0, 2.0}  # kept pixels scaled by 1 / (1 - 0.5)
+    assert 0.35 < np.mean(out == 0) < 0.65
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(drop(x, training=False)), x)
+    np.testing.assert_array_equal(model.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_same_seed_gives_the_same_weights_and_hidden_dropout_seeds_with_and_without_input_dropout():
+    models = []
+    for input_rate in (0.0, 0.2):
+        keras.backend.clear_session()
+        seed_everything(5)
+        models.append(km.build_mlp((16, 8), 0.25, input_rate=input_rate, input_dim=4))
+    for a, b in zip(*(m.weights for m in models)):
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b))
+    # the hidden Dropout layers start their random streams from the same states
+    states = [[keras.ops.convert_to_numpy(m.get_layer(f"dropout_{i}").seed_generator.state) for i in (1, 2)]
+              for m in models]
+    for a, b in zip(*states):
+        np.testing.assert_array_equal(a, b)
+
+
 @pytest.mark.parametrize("kwargs, error", [
     (dict(rate=1.5), ValueError), (dict(rate=float("nan")), ValueError), (dict(rate="0.2"), TypeError),
     (dict(hidden_units=()), ValueError), (dict(hidden_units=(0,)), ValueError), (dict(input_dim=2.5), TypeError),
+    (dict(input_rate=1.0), ValueError), (dict(input_rate=-0.1), ValueError),
+    (dict(input_rate=float("nan")), ValueError), (dict(input_rate=None), TypeError), (dict(input_rate=True), TypeError),
 ])
 def test_build_mlp_refuses_bad_arguments(kwargs, error):
     with pytest.raises(error):

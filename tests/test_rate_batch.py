@@ -6,7 +6,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from companion.rate_batch import dropout_mlp, metric_by, realized_drop_fraction, steps_per_epoch, time_one_epoch  # noqa: E402
+from companion.rate_batch import (dropout_mlp, metric_by, noise_scale, realized_drop_fraction,  # noqa: E402
+                                  steps_per_epoch, time_one_epoch)
 from companion.torch_training import MLPConfig, SweepResult  # noqa: E402
 
 
@@ -89,3 +90,18 @@ def test_time_one_epoch_is_a_positive_duration():
     x, y = rng.random((64, 6), dtype=np.float32), rng.integers(0, 3, 64)
     seconds = time_one_epoch((6, 5, 3), 0.5, 16, x, y, repeats=2)
     assert 0 < seconds < 10
+
+
+def test_noise_scale_by_hand_and_invariant_to_scaling_lr_with_batch():
+    assert noise_scale(0.05, 2000, 32) == pytest.approx(3.125)
+    assert noise_scale(0.4, 2000, 256) == pytest.approx(noise_scale(0.05, 2000, 32))
+    assert noise_scale(0.01, 2000, 32, momentum=0.9) == pytest.approx(6.25)
+
+
+@pytest.mark.parametrize("kwargs, match", [(dict(lr=0.0), "lr"), (dict(lr=float("nan")), "lr"),
+                                           (dict(batch_size=0), "batch_size"), (dict(momentum=1.0), "momentum")])
+def test_noise_scale_refuses_bad_arguments(kwargs, match):
+    args = dict(lr=0.1, n_examples=100, batch_size=10) | kwargs
+    momentum = args.pop("momentum", 0.0)
+    with pytest.raises(ValueError, match=match):
+        noise_scale(**args, momentum=momentum)

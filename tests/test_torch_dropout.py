@@ -314,3 +314,125 @@ def test_mc_predict_refuses_bad_arguments():
         td.mc_predict(nn.Linear(6, 3), x, n_samples=5)
     with pytest.raises(TypeError, match=r"^softmax "):
         td.mc_predict(model, x, n_samples=5, softmax="yes")
+
+
+# --- DropConnectLinear ----------------------------------------------------------------------------
+# Feeding the identity matrix as a batch reads the thinned weight matrix off the output: with no
+# bias, row i of layer(eye) is column i of the weights the layer used for that (one) minibatch.
+
+
+def _thinned_weight(layer: nn.Linear) -> torch.Tensor:
+    eye = torch.eye(layer.in_features, dtype=layer.weight.dtype)
+    return layer(eye).t()
+
+
+@pytest.mark.parametrize("bad, error", BAD_RATES, ids=[_ids(b) for b, _ in BAD_RATES])
+def test_dropconnect_bad_p_is_refused_naming_p_and_value(bad, error):
+    with pytest.raises(error) as info:
+        td.DropConnectLinear(4, 3, p=bad)
+    message = str(info.value)
+    assert message.startswith("p ")
+    assert repr(bad) in message
+
+
+def test_dropconnect_is_a_linear_layer_with_linear_state_and_repr():
+    layer = td.DropConnectLinear(5, 3, p=np.float32(0.25))
+    assert isinstance(layer, nn.Linear) and layer.p == 0.25
+    assert "in_features=5, out_features=3, bias=True, p=0.25" in repr(layer)
+    plain = nn.Linear(5, 3)
+    plain.load_state_dict(layer.state_dict())  # the same parameters, names and shapes
+    assert td.DropConnectLinear(5, 3, bias=False, p=0.5).bias is None
+    with pytest.raises(TypeError):
+        td.DropConnectLinear(5, 3, False, 0.5)  # p is keyword only: no confusion with bias
+
+
+@pytest.mark.parametrize("p", [0.0, 0.5, 1.0])
+def test_dropconnect_eval_mode_equals_nn_linear(p):
+    torch.manual_seed(0)
+    layer = td.DropConnectLinear(20, 7, p=p).eval()
+    plain = nn.Linear(20, 7)
+    plain.load_state_dict(layer.state_dict())
+    x = torch.randn(11, 20)
+    assert torch.equal(layer(x), plain(x))
+    assert torch.equal(layer(x), layer(x))  # deterministic
+
+
+def test_dropconnect_p_zero_in_training_equals_nn_linear_and_draws_nothing():
+    torch.manual_seed(0)
+    layer = td.DropConnectLinear(20, 7, p=0.0)
+    x = torch.randn(11, 20)
+    torch.manual_seed(1)
+    y = layer(x)
+    after = torch.rand(3)
+    torch.manual_seed(1)
+    assert torch.equal(torch.rand(3), after)
+    assert torch.equal(y, nn.functional.linear(x, layer.weight, layer.bias))
+
+
+def test_dropconnect_p_one_leaves_the_bias_only():
+    layer = td.DropConnectLinear(6, 4, p=1.0)
+    y = layer(torch.randn(5, 6))
+    assert torch.equal(y, layer.bias.detach().expand(5, 4))
+
+
+@pytest.mark.parametrize("p", [0.2, 0.5, 0.8])
+def test_dropconnect_share_of_zeroed_weights_is_p_and_kept_ones_are_scaled(p):
+    torch.manual_seed(0)
+    layer = td.DropConnectLinear(400, 300, bias=False, p=p).double()
+    thinned = _thinned_weight(layer).detach()
+    kept = thinned != 0
+    # 120,000 independent draws: the standard error of the share is at most 0.0015, bound >= 6 of them
+    assert abs((~kept).double().mean().item() - p) < 0.01
+    assert torch.allclose(thinned[kept], layer.weight.detach()[kept] / (1 - p))
+
+
+def test_dropconnect_draws_one_mask_per_call_shared_by_the_batch():
+    torch.manual_seed(0)
+    layer = td.DropConnectLinear(50, 20, p=0.5)
+    y = layer(torch.randn(1, 50).expand(8, 50))
+    assert torch.equal(y, y[:1].expand(8, 20))  # every example of the batch saw the same weights
+    assert not torch.equal(_thinned_weight(layer), _thinned_weight(layer))  # a fresh mask per call
+    torch.manual_seed(5)
+    a = _thinned_weight(layer)
+    torch.manual_seed(5)
+    assert torch.equal(a, _thinned_weight(layer))  # reproducible under a seed
+
+
+@pytest.mark.parametrize("p", [0.3, 0.7])
+def test_dropconnect_training_output_is_unbiased(p):
+    torch.manual_seed(0)
+    layer = td.DropConnectLinear(16, 5, p=p).double()
+    x = torch.randn(4, 16, dtype=torch.float64)
+    with torch.no_grad():
+        expected = layer.eval()(x)
+        layer.train()
+        passes = torch.stack([layer(x) for _ in range(4000)])
+    mean = passes.mean(dim=0)
+    stderr = passes.std(dim=0) / math.sqrt(len(passes))
+    assert (stderr > 0).all()
+    # 20 outputs, each within 5 standard errors (P(any beyond) ~ 1e-5 for an unbiased layer) ...
+    assert ((mean - expected).abs() < 5 * stderr).all()
+    # ... and the test has power: the unscaled (standard-form) mean, (1 - p) W x + b, is far outside
+    unscaled = (1 - p) * (expected - layer.bias.detach()) + layer.bias.detach()
+    assert ((mean - unscaled).abs() > 5 * stderr).any()
+
+
+def test_dropconnect_gradient_flows_through_kept_weights_only():
+    torch.manual_seed(0)
+    p = 0.4
+    layer = td.DropConnectLinear(30, 12, p=p).double()
+    eye = torch.eye(30, dtype=torch.float64)
+    upstream = torch.rand(30, 12, dtype=torch.float64) + 0.5  # no zero entry
+    y = layer(eye)
+    (y * upstream).sum().backward()
+    kept = (y - layer.bias).detach().t() != 0  # the thinned weights, (out, in)
+    assert 0 < kept.sum() < kept.numel()
+    assert torch.equal(layer.weight.grad[~kept], torch.zeros((~kept).sum().item(), dtype=torch.float64))
+    assert torch.allclose(layer.weight.grad[kept], upstream.t()[kept] / (1 - p))
+    assert torch.allclose(layer.bias.grad, upstream.sum(dim=0))  # the bias is never dropped
+
+
+@pytest.mark.parametrize("dtype", [torch.int64, torch.bool])
+def test_dropconnect_refuses_non_float_input(dtype):
+    with pytest.raises(TypeError, match=r"^x must hold floating-point values"):
+        td.DropConnectLinear(4, 3, p=0.5)(torch.ones(2, 4, dtype=dtype))

@@ -25,6 +25,17 @@ def test_a_member_trains_the_same_alone_and_in_a_batch():
     np.testing.assert_allclose(batch.model.weights[0][1].detach(), alone.model.weights[0][0].detach(), atol=1e-5)
 
 
+def test_train_many_uses_the_given_optimizer_and_members_stay_independent_with_sgd():
+    x, y = blobs()
+    kwargs = dict(sizes=(8, 16, 3), epochs=2, batch_size=32)
+    frozen = train_many([MLPConfig(seed=3)], x, y, x, y, optimizer=lambda p: torch.optim.SGD(p, lr=0.0), **kwargs)
+    np.testing.assert_array_equal(frozen.model.weights[0].detach(), BatchedMLP((8, 16, 3), [MLPConfig(seed=3)]).weights[0].detach())
+    sgd = lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9)  # noqa: E731
+    alone = train_many([MLPConfig(seed=4)], x, y, x, y, optimizer=sgd, **kwargs)
+    batch = train_many([MLPConfig(seed=1), MLPConfig(seed=4)], x, y, x, y, optimizer=sgd, **kwargs)
+    np.testing.assert_allclose(batch.model.weights[0][1].detach(), alone.model.weights[0][0].detach(), atol=1e-5)
+
+
 def test_train_many_learns_and_records_every_epoch():
     x, y = blobs()
     res = train_many([MLPConfig(seed=s, hidden_rate=r) for s in (0, 1) for r in (0.0, 0.5)], x, y, x, y,
