@@ -303,7 +303,8 @@ def drop_connect(weight: Any, rate: float, *, training: bool = True, rng: Any = 
     divided by ``1 - rate``; use it in place of the weight in the layer's product
     (``x @ drop_connect(W, rate)``). Dropping unit ``j`` of a layer's input equals dropping row
     ``j`` of ``W``; DropConnect draws every entry independently. This draws one mask per call
-    (per minibatch); Wan et al. also describe one mask per example.
+    (per minibatch) and leaves the bias to the caller; Wan et al. draw a mask per example and
+    mask the biases too.
     """
     return dropout(weight, rate, training=training, rng=rng)
 
