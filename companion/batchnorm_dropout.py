@@ -9,15 +9,17 @@ layer, and re-estimates BatchNorm's statistics with dropout switched off, which 
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import torch
 from torch import nn
 
 from ._checks import check_positive_int, check_rate
+from .seeding import seed_everything
+from .torch_training import evaluate, fit
 
-__all__ = ["PLACEMENTS", "bn_mlp", "variance_shift", "recalibrate_batchnorm"]
+__all__ = ["PLACEMENTS", "bn_mlp", "variance_shift", "recalibrate_batchnorm", "compare_placements"]
 
 #: Where :func:`bn_mlp` puts dropout: nowhere, after every hidden ReLU (so that it feeds the next
 #: layer's BatchNorm), or only after the last hidden ReLU (after the last BatchNorm, Li et al. 2019).
@@ -96,3 +98,34 @@ def recalibrate_batchnorm(model: nn.Module, x: Any, *, batch_size: int = 256) ->
     for layer, momentum in zip(layers, saved_momentum):
         layer.momentum = momentum
     return model.eval()
+
+
+def compare_placements(x_train: Any, y_train: Any, x_test: Any, y_test: Any, *, seeds: Sequence[int],
+                       epochs: int, batch_size: int, **net_kwargs: Any) -> dict[str, dict[str, np.ndarray]]:
+    """Train :func:`bn_mlp` in every placement of :data:`PLACEMENTS` over ``seeds``, and measure each.
+
+    Each network is trained with :func:`companion.torch_training.fit` (Adam), then measured three
+    ways: :func:`variance_shift` on the training data, test log-loss and accuracy, and the same test
+    scores after :func:`recalibrate_batchnorm` on the training data. ``net_kwargs`` go to
+    :func:`bn_mlp` (``depth``, ``width``, ``rate``).
+
+    Returns
+    -------
+    dict
+        For each placement, arrays over seeds: ``"shift"`` of shape (seeds, BatchNorm layers) and
+        ``"test_loss"``, ``"test_acc"``, ``"recal_loss"``, ``"recal_acc"`` of shape (seeds,).
+    """
+    out = {}
+    for placement in PLACEMENTS:
+        rows = []
+        for seed in seeds:
+            seed_everything(seed)
+            net = bn_mlp(placement, **net_kwargs)
+            fit(net, x_train, y_train, x_test, y_test, epochs=epochs, batch_size=batch_size, seed=seed)
+            row = {"shift": variance_shift(net, x_train)}
+            row["test_loss"], row["test_acc"] = evaluate(net, x_test, y_test)
+            recalibrate_batchnorm(net, x_train)
+            row["recal_loss"], row["recal_acc"] = evaluate(net, x_test, y_test)
+            rows.append(row)
+        out[placement] = {key: np.array([row[key] for row in rows]) for key in rows[0]}
+    return out

@@ -73,3 +73,21 @@ def test_models_without_batchnorm_are_refused():
         bd.variance_shift(nn.Linear(3, 2), np.zeros((4, 3), np.float32))
     with pytest.raises(ValueError, match="batch_size"):
         bd.recalibrate_batchnorm(bd.bn_mlp("none", n_in=3), np.zeros((4, 3), np.float32), batch_size=0)
+
+
+def test_compare_placements_returns_every_measurement_per_placement_and_seed():
+    rng = np.random.default_rng(0)
+    y = np.arange(300) % 3
+    x = rng.normal(size=(300, 20)).astype(np.float32)
+    x[np.arange(300), y] += 4.0
+    out = bd.compare_placements(x, y, x, y, seeds=(0, 1), epochs=5, batch_size=32,
+                                depth=3, width=32, n_in=20, n_out=3)
+    assert list(out) == list(bd.PLACEMENTS)
+    for result in out.values():
+        assert result["shift"].shape == (2, 3)
+        assert all(result[k].shape == (2,) for k in ("test_loss", "test_acc", "recal_loss", "recal_acc"))
+        assert np.all((result["test_acc"] > 0.5) & (result["recal_acc"] > 0.5))  # it learned
+    # same seed, same network: the placement without dropout is reproducible
+    again = bd.compare_placements(x, y, x, y, seeds=(1,), epochs=5, batch_size=32,
+                                  depth=3, width=32, n_in=20, n_out=3)
+    np.testing.assert_allclose(again[bd.PLACEMENTS[0]]["test_loss"], out[bd.PLACEMENTS[0]]["test_loss"][1:], rtol=1e-5)
