@@ -19,7 +19,7 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["median_seconds", "dropout_timings", "mlp_epoch_timings", "main"]
+__all__ = ["median_seconds", "interleaved_medians", "dropout_timings", "mlp_epoch_timings", "main"]
 
 
 def median_seconds(fn: Callable[[], object], repeats: int = 7, warmup: int = 1) -> float:
@@ -34,6 +34,24 @@ def median_seconds(fn: Callable[[], object], repeats: int = 7, warmup: int = 1) 
     return float(np.median(times))
 
 
+def interleaved_medians(fns: dict[str, Callable[[], object]], repeats: int = 7, warmup: int = 1) -> dict[str, float]:
+    """Median wall time of each function, timed in interleaved rounds (each round calls every one once).
+
+    Interleaving exposes every function to the same drift of the machine (other load, the state of
+    the memory allocator and of the caches), so that ratios between them are fair.
+    """
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: float(np.median(t)) for name, t in times.items()}
+
+
 def dropout_timings(n: int, repeats: int) -> dict[str, float]:
     """Median seconds of each dropout implementation in training mode on ``n`` float32 values."""
     import keras
@@ -45,20 +63,19 @@ def dropout_timings(n: int, repeats: int) -> dict[str, float]:
     x = np.random.default_rng(0).standard_normal(n, dtype=np.float32)
     xt, xtf = torch.from_numpy(x.copy()), tf.constant(x)
     rng = np.random.default_rng(1)
-    results = {"copy": median_seconds(x.copy, repeats)}
+    fns = {"copy": x.copy}
     for rate in (0.5, 0.1):
         torch_layer, keras_layer = torch_dropout.Dropout(rate).train(), keras_dropout.Dropout(rate, seed=0)
-        results |= {
-            f"numpy_dropout(rate={rate})": median_seconds(lambda: numpy_dropout.dropout(x, rate, rng=rng), repeats),
-            f"numpy_dropout_reference(rate={rate})": median_seconds(
-                lambda: numpy_dropout.dropout_reference(x, rate, rng=rng), repeats),
-            f"torch F.dropout(p={rate})": median_seconds(lambda: torch.nn.functional.dropout(xt, rate), repeats),
-            f"tf.nn.dropout(rate={rate})": median_seconds(lambda: tf.nn.dropout(xtf, rate), repeats),
-            f"companion torch Dropout(p={rate})": median_seconds(lambda: torch_layer(xt), repeats),
-            f"companion keras Dropout(rate={rate})": median_seconds(
-                lambda: keras.ops.convert_to_numpy(keras_layer(xtf, training=True)), repeats),
+        fns |= {
+            f"numpy_dropout(rate={rate})": lambda rate=rate: numpy_dropout.dropout(x, rate, rng=rng),
+            f"numpy_dropout_reference(rate={rate})": lambda rate=rate: numpy_dropout.dropout_reference(x, rate, rng=rng),
+            f"torch F.dropout(p={rate})": lambda rate=rate: torch.nn.functional.dropout(xt, rate),
+            f"tf.nn.dropout(rate={rate})": lambda rate=rate: tf.nn.dropout(xtf, rate),
+            f"companion torch Dropout(p={rate})": lambda layer=torch_layer: layer(xt),
+            f"companion keras Dropout(rate={rate})": lambda layer=keras_layer: keras.ops.convert_to_numpy(
+                layer(xtf, training=True)),
         }
-    return results
+    return interleaved_medians(fns, repeats)
 
 
 def mlp_epoch_timings(repeats: int, n: int = 4000, sizes: tuple[int, ...] = (784, 256, 256, 10),

@@ -46,7 +46,7 @@ SELU_ALPHA_PRIME = -1.7580993408473766
 #: Masks are drawn in blocks of this many elements, so that a block's random bytes, mask and output
 #: stay in the CPU cache while :func:`dropout` works on them. The blocks fix the order of the random
 #: draws, so a seed gives the same mask whatever the input array holds.
-MASK_BLOCK = 2**18
+MASK_BLOCK = 2**19
 
 
 def _fill_keep(keep: np.ndarray, rate: float, gen: np.random.Generator) -> np.ndarray:
@@ -97,9 +97,12 @@ def _scale_kept(x: np.ndarray, bits: np.ndarray, scale: float, out: np.ndarray) 
     A multiplication, then a bitwise AND of the result with ``bits``: signed integers as wide as
     ``out``'s items, all bits set (-1) where the mask keeps and none (0) where it drops. The AND
     zeroes a dropped inf or NaN too, which a multiplication by the mask would turn into NaN.
+    A kept value whose scaled size exceeds the dtype's range becomes inf, silently, as in the
+    frameworks (a warning would also fire for values that are then dropped).
     """
     compute = np.promote_types(out.dtype, np.float32)  # float16 is scaled in float32 (see apply_mask)
-    np.multiply(x, compute.type(scale), out=out, dtype=compute, casting="same_kind")
+    with np.errstate(over="ignore"):
+        np.multiply(x, compute.type(scale), out=out, dtype=compute, casting="same_kind")
     as_int = out.view(bits.dtype)
     np.bitwise_and(as_int, bits, out=as_int)
 

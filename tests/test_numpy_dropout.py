@@ -343,3 +343,11 @@ def test_apply_mask_refuses_a_mask_that_does_not_broadcast():
 def test_long_double_is_refused_with_its_dtype_named():
     with pytest.raises(TypeError, match="float128|longdouble"):
         nd.dropout(np.ones(3, dtype=np.longdouble), 0.5, rng=0)
+
+
+def test_scaling_past_the_dtype_range_gives_inf_for_kept_values_and_no_warning(recwarn):
+    x = np.full(1000, 6e4, dtype=np.float16)  # 6e4 / 0.5 exceeds float16's maximum of 65504
+    out = nd.dropout(x, 0.5, rng=0)
+    keep = nd.keep_mask(x.shape, 0.5, rng=0)
+    assert np.all(np.isposinf(out[keep])) and np.all(out[~keep] == 0)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
