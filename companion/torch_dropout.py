@@ -44,6 +44,7 @@ __all__ = [
     "Dropout",
     "DropConnectLinear",
     "dropout_modules",
+    "saved_for_backward",
     "enable_mc_dropout",
     "mc_dropout",
     "mc_predict",
@@ -221,6 +222,23 @@ class DropConnectLinear(nn.Linear):
 
     def extra_repr(self) -> str:
         return f"{super().extra_repr()}, p={self.p}"
+
+
+def saved_for_backward(module: nn.Module, x: Tensor) -> list[tuple[str, int]]:
+    """What autograd keeps from ``module(x)`` for the backward pass: (dtype, bytes) per saved tensor.
+
+    Uses ``torch.autograd.graph.saved_tensors_hooks``; ``x`` should require a gradient, or there is
+    nothing to save for.
+    """
+    saved: list[tuple[str, int]] = []
+
+    def pack(t: Tensor) -> Tensor:
+        saved.append((str(t.dtype).replace("torch.", ""), t.numel() * t.element_size()))
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        module(x)
+    return saved
 
 
 def dropout_modules(model: nn.Module) -> list[nn.Module]:

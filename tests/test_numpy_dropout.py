@@ -9,6 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from bad_values import BAD_RATE_IDS, BAD_RATES
+
 from companion import numpy_dropout as nd
 
 # Each variant as a function of (x, rate, **kw) on an input shape it accepts.
@@ -22,20 +24,6 @@ VARIANTS = {
     "drop_path": (nd.drop_path, (4, 6, 6, 3)),
     "drop_block": (lambda x, rate, **kw: nd.drop_block(x, rate, block_size=3, **kw), (4, 6, 6, 3)),
 }
-BAD_RATES = [
-    (float("nan"), ValueError),
-    (float("inf"), ValueError),
-    (-float("inf"), ValueError),
-    (-0.1, ValueError),
-    (1.5, ValueError),
-    ("0.5", TypeError),
-    (None, TypeError),
-    (True, TypeError),
-    (np.bool_(False), TypeError),
-    (0.5 + 0j, TypeError),
-    (np.array([0.1, 0.2]), ValueError),
-    ([0.1, 0.2], TypeError),
-]
 
 
 @pytest.fixture(params=sorted(VARIANTS))
@@ -45,7 +33,7 @@ def variant(request):
     return request.param, fn, x
 
 
-@pytest.mark.parametrize("rate, error", BAD_RATES, ids=repr)
+@pytest.mark.parametrize("rate, error", BAD_RATES, ids=BAD_RATE_IDS)
 def test_bad_rate_is_refused_naming_rate_and_value(variant, rate, error):
     _, fn, x = variant
     with pytest.raises(error, match=r"rate") as info:

@@ -9,32 +9,17 @@ import pytest
 torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
 
+from bad_values import BAD_RATE_IDS, BAD_RATES  # noqa: E402
+
 from companion import torch_dropout as td  # noqa: E402
 
-BAD_RATES = [
-    (math.nan, ValueError),
-    (math.inf, ValueError),
-    (-math.inf, ValueError),
-    (-0.1, ValueError),
-    (1.5, ValueError),
-    (np.array([0.1, 0.2]), ValueError),
-    ("0.5", TypeError),
-    (None, TypeError),
-    (True, TypeError),
-    ([0.1, 0.2], TypeError),
-    (0.5 + 0j, TypeError),
-]
 FLOAT_DTYPES = [torch.float16, torch.bfloat16, torch.float32, torch.float64]
-
-
-def _ids(value):
-    return repr(value)
 
 
 # --- conventions -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("bad, error", BAD_RATES, ids=[_ids(b) for b, _ in BAD_RATES])
+@pytest.mark.parametrize("bad, error", BAD_RATES, ids=BAD_RATE_IDS)
 def test_bad_p_is_refused_naming_p_and_value(bad, error):
     with pytest.raises(error) as info:
         td.Dropout(bad)
@@ -326,7 +311,7 @@ def _thinned_weight(layer: nn.Linear) -> torch.Tensor:
     return layer(eye).t()
 
 
-@pytest.mark.parametrize("bad, error", BAD_RATES, ids=[_ids(b) for b, _ in BAD_RATES])
+@pytest.mark.parametrize("bad, error", BAD_RATES, ids=BAD_RATE_IDS)
 def test_dropconnect_bad_p_is_refused_naming_p_and_value(bad, error):
     with pytest.raises(error) as info:
         td.DropConnectLinear(4, 3, p=bad)
@@ -436,3 +421,10 @@ def test_dropconnect_gradient_flows_through_kept_weights_only():
 def test_dropconnect_refuses_non_float_input(dtype):
     with pytest.raises(TypeError, match=r"^x must hold floating-point values"):
         td.DropConnectLinear(4, 3, p=0.5)(torch.ones(2, 4, dtype=dtype))
+
+
+def test_saved_for_backward_reports_the_mask_each_implementation_keeps():
+    x = torch.randn(16, 32, requires_grad=True)
+    assert td.saved_for_backward(td.Dropout(0.5), x) == [("bool", 16 * 32)]   # the boolean condition
+    assert td.saved_for_backward(nn.Dropout(0.5), x) == [("float32", 4 * 16 * 32)]  # CPU: float noise
+    assert td.saved_for_backward(nn.Identity(), x) == []
