@@ -21,11 +21,10 @@ from typing import Any, Sequence
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from ._checks import check_positive_int, check_rate
 from .data import stratified_subset
-from .torch_training import BatchedMLP, GapMetrics, MLPConfig, SweepResult, train_many
+from .torch_training import BatchedMLP, GapMetrics, MLPConfig, SweepResult, member_metrics, train_many
 
 __all__ = [
     "hidden_activations",
@@ -205,23 +204,17 @@ def thinned_metrics(model: BatchedMLP, x: Any, y: Any, fraction: float, *, n_dra
         raise ValueError("fraction must be below 1: removing every hidden unit leaves no network")
     n_draws = check_positive_int(n_draws, "n_draws")
     gen = torch.Generator().manual_seed(seed)
-    x = model.as_input(x)
-    y = torch.as_tensor(np.asarray(y), dtype=torch.long, device=x.device)
-    k, n_layers = len(model.configs), len(model.weights)
+    k = len(model.configs)
     loss, acc = np.zeros((k, n_draws)), np.zeros((k, n_draws))
     for d in range(n_draws):
-        h = x.expand(k, *x.shape)
-        for i, (w, b) in enumerate(zip(model.weights, model.biases)):
-            h = torch.baddbmm(b, h, w)
-            if i < n_layers - 1:
-                width = h.shape[-1]
-                removed = int(round(fraction * width))
-                keep = torch.ones(k, 1, width, device=h.device)
-                for member in range(k):
-                    keep[member, 0, torch.randperm(width, generator=gen)[:removed]] = 0.0
-                h = torch.relu(h) * keep * (width / (width - removed))
-        loss[:, d] = F.cross_entropy(h.transpose(1, 2), y.expand(k, len(y)), reduction="none").mean(1).cpu().numpy()
-        acc[:, d] = (h.argmax(2) == y).double().mean(1).cpu().numpy()
+        scales = []
+        for width in model.sizes[1:-1]:
+            removed = int(round(fraction * width))
+            keep = torch.ones(k, 1, width, device=model.weights[0].device)
+            for member in range(k):
+                keep[member, 0, torch.randperm(width, generator=gen)[:removed]] = 0.0
+            scales.append(keep * (width / (width - removed)))
+        loss[:, d], acc[:, d] = member_metrics(model, x, y, unit_scale=scales)
     return loss, acc
 
 

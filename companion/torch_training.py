@@ -178,8 +178,13 @@ class BatchedMLP(nn.Module):
         mask = torch.rand_like(h) < keep
         return torch.where(mask, h / keep.clamp_min(1e-12), torch.zeros((), dtype=h.dtype, device=h.device))
 
-    def forward(self, x: torch.Tensor, *, return_hidden: bool = False):
-        """Logits of shape (K, batch, classes); with ``return_hidden`` also the list of hidden ReLU outputs."""
+    def forward(self, x: torch.Tensor, *, return_hidden: bool = False,
+                unit_scale: Sequence[torch.Tensor] | None = None):
+        """Logits of shape (K, batch, classes); with ``return_hidden`` also the list of hidden ReLU outputs.
+
+        ``unit_scale``, one tensor per hidden layer broadcastable to (K, batch, width), multiplies
+        that layer's ReLU output: a fixed mask that removes chosen units, for example.
+        """
         if self.training and bool((self.input_keep < 1).any()):
             x = self._dropout(x, self.input_keep)
         hidden = []
@@ -188,6 +193,8 @@ class BatchedMLP(nn.Module):
             x = torch.baddbmm(b, x, w)
             if i < n_layers - 1:
                 x = torch.relu(x)
+                if unit_scale is not None:
+                    x = x * unit_scale[i]
                 hidden.append(x)
                 if self.training and bool((self.hidden_keep < 1).any()):
                     x = self._dropout(x, self.hidden_keep)
@@ -242,10 +249,13 @@ class SweepResult(GapMetrics):
 
 
 @torch.no_grad()
-def member_metrics(model: BatchedMLP, x: Any, y: Any, *, chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+def member_metrics(model: BatchedMLP, x: Any, y: Any, *, chunk: int = 2048,
+                   unit_scale: Sequence[torch.Tensor] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Mean cross-entropy (nats) and accuracy of every member of ``model`` on shared data, in inference mode.
 
-    Returns two arrays of shape (K,); the model's training mode is restored after.
+    ``unit_scale`` is passed to :meth:`BatchedMLP.forward` (per-layer multipliers of the hidden
+    units, of shape (K, 1, width)). Returns two arrays of shape (K,); the model's training mode is
+    restored after.
     """
     was_training = model.training
     model.eval()
@@ -255,7 +265,7 @@ def member_metrics(model: BatchedMLP, x: Any, y: Any, *, chunk: int = 2048) -> t
     loss, correct = torch.zeros(k, dtype=torch.float64), torch.zeros(k, dtype=torch.float64)
     for i in range(0, len(y), chunk):
         xb, yb = x[i:i + chunk], y[i:i + chunk]
-        logits = model(xb.expand(k, *xb.shape))
+        logits = model(xb.expand(k, *xb.shape), unit_scale=unit_scale)
         loss += F.cross_entropy(logits.transpose(1, 2), yb.expand(k, len(yb)), reduction="none").sum(1).cpu().double()
         correct += (logits.argmax(2) == yb).sum(1).cpu().double()
     model.train(was_training)
