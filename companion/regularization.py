@@ -37,9 +37,6 @@ __all__ = [
     "SizeSweep",
     "size_sweep",
     "split_indices",
-    "Contrast",
-    "contrast",
-    "mean_sd_text",
 ]
 
 
@@ -107,61 +104,6 @@ def activation_stats(h: Any, *, threshold: float = 1e-3) -> dict[str, np.ndarray
         "dead": small.all(axis=-2).mean(axis=-1),
         "unit_means": h.mean(axis=-2),
     }
-
-
-@dataclass(frozen=True)
-class Contrast:
-    """Two groups of per-seed results compared: means, sample standard deviations, difference.
-
-    ``clear`` is True when the difference of the means exceeds the sum of the two standard
-    deviations, the book's rule for a difference worth stating.
-    """
-
-    mean_base: float
-    sd_base: float
-    mean_new: float
-    sd_new: float
-
-    @property
-    def diff(self) -> float:
-        """``mean_new - mean_base``."""
-        return self.mean_new - self.mean_base
-
-    @property
-    def spread(self) -> float:
-        """``sd_base + sd_new``."""
-        return self.sd_base + self.sd_new
-
-    @property
-    def clear(self) -> bool:
-        """Whether ``abs(diff)`` exceeds ``spread``."""
-        return abs(self.diff) > self.spread
-
-    def verdict(self, lower: str = "lower", higher: str = "higher") -> str:
-        """A few words for the prose: e.g. ``"lower, by more than the spread"``."""
-        if not self.clear:
-            return "no different within the seed-to-seed spread"
-        return f"{lower if self.diff < 0 else higher}, by more than the seed-to-seed spread"
-
-
-def contrast(base: Any, new: Any) -> Contrast:
-    """Compare per-seed values ``new`` with ``base`` (1-D, two or more values each; sd with ddof=1)."""
-    base, new = np.asarray(base, dtype=float).ravel(), np.asarray(new, dtype=float).ravel()
-    if len(base) < 2 or len(new) < 2:
-        raise ValueError(f"need at least two values per group, got {len(base)} and {len(new)}")
-    return Contrast(float(base.mean()), float(base.std(ddof=1)), float(new.mean()), float(new.std(ddof=1)))
-
-
-def mean_sd_text(values: Any, fmt: str = ".3f", *, scale: float = 1.0) -> str:
-    """``"mean ± sd"`` of ``values * scale`` (sample sd, ddof=1), for tables: e.g. ``"0.215 ± 0.007"``.
-
-    ``fmt`` is a format specification such as ``".3f"`` or ``"+.0%"``; a sign flag applies to the
-    mean only (the standard deviation is never negative).
-    """
-    v = np.asarray(values, dtype=float).ravel() * scale
-    if len(v) < 2:
-        raise ValueError(f"need at least two values, got {len(v)}")
-    return f"{v.mean():{fmt}} ± {v.std(ddof=1):{fmt.replace('+', '')}}"
 
 
 def relative_change(new: Any, base: Any) -> np.ndarray:

@@ -152,22 +152,3 @@ def test_size_sweep_epochs_rule_and_shapes():
     with pytest.raises(ValueError, match="min_updates"):
         reg.size_sweep(configs, x, y, x, y, train_sizes=(15,), sizes=SIZES, epochs=1, min_updates=0,
                        batch_size=10)
-
-
-def test_contrast_clear_and_verdict():
-    c = reg.contrast([1.0, 1.2, 1.1], [0.5, 0.6, 0.55])
-    assert np.isclose(c.mean_base, 1.1) and np.isclose(c.sd_base, 0.1)
-    assert np.isclose(c.diff, -0.55) and np.isclose(c.spread, 0.15)
-    assert c.clear and c.verdict().startswith("lower")
-    fuzzy = reg.contrast([1.0, 2.0], [1.2, 1.9])
-    assert not fuzzy.clear and "within" in fuzzy.verdict()
-    with pytest.raises(ValueError, match="two values"):
-        reg.contrast([1.0], [1.0, 2.0])
-
-
-def test_mean_sd_text():
-    assert reg.mean_sd_text([1.0, 2.0, 3.0]) == "2.000 ± 1.000"
-    assert reg.mean_sd_text([0.01, 0.03], ".1f", scale=100) == "2.0 ± 1.4"
-    assert reg.mean_sd_text([-0.1, -0.3], "+.0%") == "-20% ± 14%"
-    with pytest.raises(ValueError, match="two values"):
-        reg.mean_sd_text([1.0])

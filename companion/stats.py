@@ -1,0 +1,72 @@
+"""The book's one rule for "a clear difference" between two arms, and how it writes mean ± sd.
+
+Every chapter compares arms (no dropout, dropout, L2, ...) trained from several seeds. A difference
+between two arms is called *clear* when the difference of their means exceeds the sum of their
+sample standard deviations (ddof=1) over seeds; anything smaller is reported as "no different within
+the seed-to-seed spread". The rule is stated once in the book's notation page and used everywhere
+through :func:`contrast`. It is a deliberately conservative reading rule, not a significance test:
+with three seeds per arm it roughly corresponds to non-overlapping one-sd error bars.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Contrast", "contrast", "mean_sd_text"]
+
+
+@dataclass(frozen=True)
+class Contrast:
+    """Two groups of per-seed results compared: means, sample standard deviations, difference.
+
+    ``clear`` is True when the difference of the means exceeds the sum of the two standard
+    deviations, the book's rule for a difference worth stating.
+    """
+
+    mean_base: float
+    sd_base: float
+    mean_new: float
+    sd_new: float
+
+    @property
+    def diff(self) -> float:
+        """``mean_new - mean_base``."""
+        return self.mean_new - self.mean_base
+
+    @property
+    def spread(self) -> float:
+        """``sd_base + sd_new``."""
+        return self.sd_base + self.sd_new
+
+    @property
+    def clear(self) -> bool:
+        """Whether ``abs(diff)`` exceeds ``spread``."""
+        return abs(self.diff) > self.spread
+
+    def verdict(self, lower: str = "lower", higher: str = "higher") -> str:
+        """A few words for the prose: e.g. ``"lower, by more than the spread"``."""
+        if not self.clear:
+            return "no different within the seed-to-seed spread"
+        return f"{lower if self.diff < 0 else higher}, by more than the seed-to-seed spread"
+
+
+def contrast(base: Any, new: Any) -> Contrast:
+    """Compare per-seed values ``new`` with ``base`` (1-D, two or more values each; sd with ddof=1)."""
+    base, new = np.asarray(base, dtype=float).ravel(), np.asarray(new, dtype=float).ravel()
+    if len(base) < 2 or len(new) < 2:
+        raise ValueError(f"need at least two values per group, got {len(base)} and {len(new)}")
+    return Contrast(float(base.mean()), float(base.std(ddof=1)), float(new.mean()), float(new.std(ddof=1)))
+
+
+def mean_sd_text(values: Any, fmt: str = ".3f", *, scale: float = 1.0) -> str:
+    """``"mean ± sd"`` of ``values * scale`` (sample sd, ddof=1), for tables: e.g. ``"0.215 ± 0.007"``.
+
+    ``fmt`` is a format specification such as ``".3f"`` or ``"+.0%"``; a sign flag applies to the
+    mean only (the standard deviation is never negative).
+    """
+    v = np.asarray(values, dtype=float).ravel() * scale
+    if len(v) < 2:
+        raise ValueError(f"need at least two values, got {len(v)}")
+    return f"{v.mean():{fmt}} ± {v.std(ddof=1):{fmt.replace('+', '')}}"
