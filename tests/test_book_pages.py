@@ -149,3 +149,38 @@ def test_every_term_role_is_in_the_glossary(name):
         target = re.search(r"<([^>]+)>$", role)
         term = (target.group(1) if target else role).strip().lower()
         assert term in terms, f"{name}: {{term}} {role!r} is not in the glossary"
+
+
+# --------------------------------------------------------------------------------------------
+# The chapters' boxes about the source article agree with the ledger
+
+WRONG_BOX = "What the source article gets wrong"
+RIGHT_BOX = "What the source article gets right"
+BOX_VERDICTS = {WRONG_BOX: {"partly correct", "wrong", "unsupported"}, RIGHT_BOX: {"correct"}}
+
+
+def _boxes() -> list[tuple[str, str, str, str]]:
+    """(chapter, title, class, body) of every admonition in the chapters' Markdown cells."""
+    boxes = []
+    for nb in sorted(NOTEBOOKS.glob("*.ipynb")):
+        for cell in _cells(nb, "markdown"):
+            for m in re.finditer(r"^(`{3,})\{admonition\} *([^\n]*)\n(.*?)^\1$", cell, flags=re.M | re.S):
+                css = re.search(r"^:class: *(\S+)", m.group(3), flags=re.M)
+                boxes.append((nb.name, m.group(2).strip(), css.group(1) if css else "", m.group(3)))
+    return boxes
+
+
+def test_every_warning_box_is_about_the_article_and_links_the_ledger():
+    verdicts = dict(_entries())
+    claim_boxes = [b for b in _boxes() if b[1] in BOX_VERDICTS or b[2] == "warning"]
+    assert len(claim_boxes) >= 15, "expected the chapters' boxes about the source article"
+    for chapter, title, css, body in claim_boxes:
+        where = f"{chapter}: box {title!r}"
+        assert title in BOX_VERDICTS, f"{where}: a warning box must be titled {WRONG_BOX!r}"
+        assert css == ("warning" if title == WRONG_BOX else "tip"), f"{where}: class {css!r}"
+        linked = re.findall(r"\{ref\}`[^`<]*<claim-([0-9]+[a-z]?)>`", body)
+        assert linked, f"{where}: links no ledger entry ({{ref}}`claim N <claim-N>`)"
+        for number in linked:
+            assert number in verdicts, f"{where}: no ledger entry claim-{number}"
+            assert verdicts[number] in BOX_VERDICTS[title], (
+                f"{where}: claim {number} is {verdicts[number]!r} in the ledger")

@@ -80,7 +80,7 @@ def test_p_one_gives_exact_zeros_even_for_inf_and_nan():
     x = torch.tensor([1.0, -2.0, math.inf, -math.inf, math.nan])
     y = td.Dropout(1.0)(x)
     assert torch.equal(y, torch.zeros(5))
-    # nn.Dropout multiplies by zero instead: a dropped inf or NaN becomes NaN (FACTS section 1)
+    # nn.Dropout multiplies by zero instead: a dropped inf or NaN becomes NaN (torch 2.13)
     assert torch.isnan(nn.Dropout(1.0)(x)).any()
 
 
