@@ -37,7 +37,7 @@ def use_book_style() -> None:
 
 def mean_band(ax: Any, x: Sequence[float], runs: Any, *, label: str | None = None,
               color: str | None = None, linestyle: str = "-") -> Any:
-    """Plot the mean over runs with a band of one standard deviation.
+    """Plot the mean over runs with a band of one sample standard deviation (ddof=1).
 
     ``runs`` has shape (n_runs, len(x)); with one run the band has zero width.
     Returns the line.
@@ -45,7 +45,9 @@ def mean_band(ax: Any, x: Sequence[float], runs: Any, *, label: str | None = Non
     runs = np.atleast_2d(np.asarray(runs, dtype=float))
     if runs.shape[1] != len(x):
         raise ValueError(f"runs must have shape (n_runs, {len(x)}), got {runs.shape}")
-    mean, std = np.nanmean(runs, axis=0), np.nanstd(runs, axis=0)
+    mean = np.nanmean(runs, axis=0)
+    # sample standard deviation over runs (ddof=1), as everywhere in the book
+    std = np.nanstd(runs, axis=0, ddof=1) if len(runs) > 1 else np.zeros_like(mean)
     (line,) = ax.plot(x, mean, label=label, color=color, linestyle=linestyle)
     ax.fill_between(x, mean - std, mean + std, color=line.get_color(), alpha=0.2, linewidth=0)
     return line
