@@ -5,7 +5,7 @@ between two arms is called *clear* when the difference of their means exceeds th
 sample standard deviations (ddof=1) over seeds; anything smaller is reported as "no different within
 the seed-to-seed spread". The rule is stated once in the book's notation page and used everywhere
 through :func:`contrast`. It is a deliberately conservative reading rule, not a significance test:
-with three seeds per arm it roughly corresponds to non-overlapping one-sd error bars.
+it asks that one-sd error bars around the two means do not overlap.
 """
 from __future__ import annotations
 
