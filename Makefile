@@ -111,4 +111,4 @@ preview: $(STAMP)
 
 # Benchmark dropout implementations and one MLP epoch (prints medians and ratios, writes JSON).
 bench: $(STAMP)
-	$(QUIET) $(BIN)/python -m companion.bench --out _build/bench.json
+	$(QUIET) $(BIN)/python -m companion.experiments.bench --out _build/bench.json

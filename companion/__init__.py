@@ -1,7 +1,17 @@
 """Companion package of the executable book on dropout.
 
-Importing ``companion`` loads NumPy only; the framework modules (``companion.torch_dropout``,
-``companion.keras_dropout`` and the torch training helpers) import their framework on first use.
+The package is layered, and its folders show it:
+
+* :mod:`companion.reference`: the NumPy reference (dropout and its variants, a from-scratch
+  network, its optimizers, training loop and gradient checks); it imports no framework;
+* :mod:`companion.torch` and :mod:`companion.keras`: the framework versions, which follow the
+  reference's conventions and import their framework when imported;
+* :mod:`companion.experiments`: what the chapters share (sweeps, ensembles, statistics, plots),
+  built on the layers below;
+* at the top, :mod:`companion.data` (MNIST with its offline fallback),
+  :mod:`companion.seeding` and :mod:`companion.validation` (the one set of argument checks).
+
+Importing ``companion`` loads NumPy only.
 """
 from __future__ import annotations
 

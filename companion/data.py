@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._checks import as_generator
+from .validation import as_generator
 
 __all__ = ["MNIST", "load_mnist", "stratified_subset", "ENV_VAR", "KERAS_CACHE"]
 

@@ -1,4 +1,4 @@
-"""Tests of companion.batchnorm_dropout: placements, the variance shift and its removal."""
+"""Tests of companion.experiments.batchnorm_dropout: placements, the variance shift and its removal."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,7 +7,7 @@ import pytest
 torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
 
-from companion import batchnorm_dropout as bd  # noqa: E402
+from companion.experiments import batchnorm_dropout as bd  # noqa: E402
 
 
 def _x(n=512, d=20, seed=0):

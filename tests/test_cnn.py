@@ -1,4 +1,4 @@
-"""Tests of companion.cnn: the small CNN, its feature maps and the neighbour measures."""
+"""Tests of companion.experiments.cnn: the small CNN, its feature maps and the neighbour measures."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,8 +7,8 @@ import pytest
 torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
 
-from companion import cnn  # noqa: E402
-from companion import numpy_dropout as nd  # noqa: E402
+from companion.experiments import cnn  # noqa: E402
+from companion.reference import functional as nd  # noqa: E402
 
 
 # --- small_cnn ----------------------------------------------------------------------------------

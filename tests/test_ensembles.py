@@ -1,10 +1,10 @@
-"""Weight scaling versus Monte Carlo averaging (companion.ensembles)."""
+"""Weight scaling versus Monte Carlo averaging (companion.experiments.ensembles)."""
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
 
-from companion.ensembles import (  # noqa: E402
+from companion.experiments.ensembles import (  # noqa: E402
     average_proba,
     log_loss_and_error,
     mc_curve,
@@ -12,7 +12,7 @@ from companion.ensembles import (  # noqa: E402
     thinned_proba,
     weight_scaled_proba,
 )
-from companion.torch_training import BatchedMLP, MLPConfig  # noqa: E402
+from companion.torch.training import BatchedMLP, MLPConfig  # noqa: E402
 
 
 def _model(configs, sizes=(6, 8, 3)):

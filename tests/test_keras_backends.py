@@ -1,4 +1,4 @@
-"""Tests of companion.keras_backends: one training run in this process, the child-process runner.
+"""Tests of companion.keras.backends: one training run in this process, the child-process runner.
 
 The in-process tests run on whatever Keras backend is configured (TensorFlow by default). One
 test starts a child process on the PyTorch backend (a few seconds: it imports Keras and torch).
@@ -13,7 +13,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from companion import keras_backends as kb  # noqa: E402
+from companion.keras import backends as kb  # noqa: E402
 from companion.data import load_mnist  # noqa: E402
 
 KEYS = {"loss", "accuracy", "val_loss", "val_accuracy", "train_loss", "train_accuracy"}

@@ -1,4 +1,4 @@
-"""Tests of companion.keras_dropout: conventions, serialization, MC-dropout helpers, cross-framework agreement.
+"""Tests of companion.keras.dropout: conventions, serialization, MC-dropout helpers, cross-framework agreement.
 
 The tests run on whatever Keras backend is configured (TensorFlow by default); one test runs a
 short script on the PyTorch backend in a subprocess.
@@ -19,8 +19,8 @@ from keras import ops  # noqa: E402
 
 from bad_values import BAD_RATE_IDS, BAD_RATES  # noqa: E402
 
-from companion import keras_dropout as kd  # noqa: E402
-from companion import numpy_dropout  # noqa: E402
+from companion.keras import dropout as kd  # noqa: E402
+from companion.reference import functional as numpy_dropout  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -375,7 +375,7 @@ def test_mc_predict_refuses_bad_arguments():
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_one_mask_gives_the_same_values_in_numpy_torch_and_keras(rate, dtype):
     torch = pytest.importorskip("torch")
-    from companion import torch_dropout
+    from companion.torch import dropout as torch_dropout
 
     rng = np.random.default_rng(5)
     x = rng.normal(size=(32, 24)).astype(dtype)
@@ -396,7 +396,7 @@ def test_one_mask_gives_the_same_values_in_numpy_torch_and_keras(rate, dtype):
 TORCH_BACKEND_SCRIPT = textwrap.dedent(
     """
     import numpy as np, keras
-    from companion import keras_dropout as kd
+    from companion.keras import dropout as kd
     assert keras.backend.backend() == "torch", keras.backend.backend()
     x = np.ones((64, 32), "float32")
     y = keras.ops.convert_to_numpy(kd.Dropout(0.5, seed=1)(x, training=True))

@@ -1,4 +1,4 @@
-"""Tests of companion.keras_models: the MLP builder, the helpers and the seed-repeated training loop."""
+"""Tests of companion.keras.models: the MLP builder, the helpers and the seed-repeated training loop."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,7 +6,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from companion import keras_models as km  # noqa: E402
+from companion.keras import models as km  # noqa: E402
 from companion import seed_everything  # noqa: E402
 
 

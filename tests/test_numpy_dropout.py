@@ -11,7 +11,7 @@ from hypothesis.extra import numpy as hnp
 
 from bad_values import BAD_RATE_IDS, BAD_RATES
 
-from companion import numpy_dropout as nd
+from companion.reference import functional as nd
 
 # Each variant as a function of (x, rate, **kw) on an input shape it accepts.
 VARIANTS = {

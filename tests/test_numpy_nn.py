@@ -1,4 +1,4 @@
-"""Tests of companion.numpy_nn: the from-scratch NumPy MLP, its gradients, optimizers and fit loop."""
+"""Tests of companion.reference: the from-scratch NumPy MLP, its gradients, optimizers and fit loop."""
 from __future__ import annotations
 
 import math
@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from companion import numpy_nn as nn
+from companion import reference as nn
 
 # A correct backward pass gives relative errors around 1e-10 in the float64 checks; a wrong one
 # gives 1e-2 or more. The thresholds leave orders of magnitude on both sides.
@@ -481,24 +481,3 @@ _MODEL = nn.mlp((10, 4, 3), rng=0)
 def test_bad_arguments_raise_naming_the_parameter(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
-
-
-def test_to_torch_builds_the_same_network_with_the_same_weights():
-    torch = pytest.importorskip("torch")
-    model = nn.mlp((6, 5, 4, 3), input_rate=0.2, hidden_rate=0.5, rng=0)
-    twin = nn.to_torch(model).eval()
-    assert [type(m).__name__ for m in twin] == ["Dropout", "Linear", "ReLU", "Dropout", "Linear", "ReLU",
-                                                "Dropout", "Linear"]
-    assert [m.p for m in twin if isinstance(m, torch.nn.Dropout)] == [0.2, 0.5, 0.5]
-    x = np.random.default_rng(1).random((7, 6), dtype=np.float32)
-    np.testing.assert_allclose(twin(torch.from_numpy(x)).detach().numpy(), model.forward(x, training=False),
-                               rtol=1e-5, atol=1e-6)
-
-
-def test_to_torch_refuses_what_has_no_twin():
-    pytest.importorskip("torch")
-    with pytest.raises(ValueError, match="scaling"):
-        nn.to_torch(nn.mlp((4, 3, 2), hidden_rate=0.5, scaling="standard", rng=0))
-    with pytest.raises(TypeError, match="layers\\[1\\]"):
-        nn.to_torch(nn.Sequential([nn.Dense(4, 3, rng=0), object.__new__(type("Odd", (), {
-            "forward": lambda *a: None, "backward": lambda *a: None, "params": dict, "grads": dict}))]))

@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from companion.plotting import mean_band  # noqa: E402
+from companion.experiments.plotting import mean_band  # noqa: E402
 
 
 def _band(ax):

@@ -1,4 +1,4 @@
-"""Helpers of the rates-and-batch-sizes chapter (companion.rate_batch)."""
+"""Helpers of the rates-and-batch-sizes chapter (companion.experiments.rate_batch)."""
 import math
 
 import numpy as np
@@ -6,9 +6,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from companion.rate_batch import (dropout_mlp, metric_by, noise_scale, realized_drop_fraction,  # noqa: E402
+from companion.experiments.rate_batch import (dropout_mlp, metric_by, noise_scale, realized_drop_fraction,  # noqa: E402
                                   steps_per_epoch, time_one_epoch)
-from companion.torch_training import MLPConfig, SweepResult  # noqa: E402
+from companion.torch.training import MLPConfig, SweepResult  # noqa: E402
 
 
 @pytest.mark.parametrize("rate", [0.0, 0.2, 0.5, 1.0])

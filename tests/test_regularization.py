@@ -1,4 +1,4 @@
-"""Tests of companion.regularization: member metrics, activations, size sweeps, small helpers."""
+"""Tests of companion.experiments.regularization: member metrics, activations, size sweeps, small helpers."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,9 +6,9 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from companion import regularization as reg  # noqa: E402
-from companion import torch_training as tt  # noqa: E402
-from companion.torch_training import BatchedMLP, MLPConfig, train_many  # noqa: E402
+from companion.experiments import regularization as reg  # noqa: E402
+from companion.torch import training as tt  # noqa: E402
+from companion.torch.training import BatchedMLP, MLPConfig, train_many  # noqa: E402
 
 SIZES = (12, 8, 6, 3)
 

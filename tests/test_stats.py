@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from companion import stats
+from companion.experiments import stats
 
 
 def test_contrast_clear_and_verdict():

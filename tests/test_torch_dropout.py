@@ -1,4 +1,4 @@
-"""Tests of companion.torch_dropout: conventions, agreement with nn.Dropout, MC-dropout helpers."""
+"""Tests of companion.torch.dropout: conventions, agreement with nn.Dropout, MC-dropout helpers."""
 from __future__ import annotations
 
 import math
@@ -11,7 +11,7 @@ from torch import nn  # noqa: E402
 
 from bad_values import BAD_RATE_IDS, BAD_RATES  # noqa: E402
 
-from companion import torch_dropout as td  # noqa: E402
+from companion.torch import dropout as td  # noqa: E402
 
 FLOAT_DTYPES = [torch.float16, torch.bfloat16, torch.float32, torch.float64]
 
@@ -184,7 +184,7 @@ def test_apply_mask_broadcasts_and_checks_the_mask():
 
 
 def test_apply_mask_agrees_with_numpy_reference():
-    from companion import numpy_dropout
+    from companion.reference import functional as numpy_dropout
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(20, 30))

@@ -6,7 +6,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from companion.torch_training import BatchedMLP, MLPConfig, fit, member_metrics, train_epoch, train_many  # noqa: E402
+from companion.torch.training import BatchedMLP, MLPConfig, fit, member_metrics, train_epoch, train_many  # noqa: E402
 
 
 def blobs(n=300, d=8, seed=0):

@@ -5,7 +5,7 @@ imported (from the ``KERAS_BACKEND`` environment variable or ``~/.keras/keras.js
 same model on another backend, ``run_on_backend`` starts a fresh Python process with
 ``KERAS_BACKEND`` set, which trains with ``fit_and_evaluate`` and prints its results as one line
 of JSON on standard output; the parent parses it and returns a dict. The model itself comes
-from ``companion.keras_models.build_mlp``.
+from ``companion.keras.models.build_mlp``.
 
 Keras is imported inside the functions, not when this module is imported, so that
 ``run_on_backend`` can be called from a process that never imports Keras.
@@ -22,14 +22,14 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ._checks import check_positive_int, check_rate
-from .seeding import seed_everything
+from ..validation import check_positive_int, check_rate
+from ..seeding import seed_everything
 
 __all__ = ["BACKENDS", "fit_and_evaluate", "dropout_mask", "run_on_backend", "main"]
 
 #: The Keras 3 backends that ``run_on_backend`` accepts.
 BACKENDS = ("tensorflow", "torch", "jax")
-_ROOT = Path(__file__).resolve().parents[1]  # the folder that holds the companion package
+_ROOT = Path(__file__).resolve().parents[2]  # the folder that holds the companion package
 
 
 
@@ -68,7 +68,7 @@ def fit_and_evaluate(
 ) -> dict[str, Any]:
     """Train and test the source article's Keras MNIST model once, on the current Keras backend.
 
-    The article's recipe: ``companion.keras_models.build_mlp(hidden_units, rate)`` (784-512-10,
+    The article's recipe: ``companion.keras.models.build_mlp(hidden_units, rate)`` (784-512-10,
     ReLU, ``Dropout(rate)``, softmax, Adam, categorical cross-entropy; no Dropout layer at
     ``rate=0``), ``fit(..., epochs, batch_size, validation_split)``, then ``evaluate`` on the test
     set. Keras holds out the *last* ``validation_split`` of the training arrays, before shuffling.
@@ -106,7 +106,7 @@ def fit_and_evaluate(
     """
     import keras
 
-    from .keras_models import InferenceMetrics, build_mlp, one_hot
+    from .models import InferenceMetrics, build_mlp, one_hot
 
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
@@ -169,7 +169,7 @@ def run_on_backend(
 ) -> dict[str, Any]:
     """Train the MNIST model on another Keras backend, in a child process, and return the results.
 
-    The child is ``python -m companion.keras_backends CONFIG`` with ``KERAS_BACKEND=backend``
+    The child is ``python -m companion.keras.backends CONFIG`` with ``KERAS_BACKEND=backend``
     and this process's environment otherwise (thread settings included). It loads MNIST with
     ``companion.data.load_mnist`` (the same lookup, so the same data), runs
     ``fit_and_evaluate`` for every rate and seed, and prints one line of JSON.
@@ -225,7 +225,7 @@ def run_on_backend(
     python_path = os.pathsep.join(p for p in (str(_ROOT), os.environ.get("PYTHONPATH", "")) if p)
     env = {**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": python_path, "TF_CPP_MIN_LOG_LEVEL": "3"}
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "companion.keras_backends", json.dumps(config)],
+    done = subprocess.run([sys.executable, "-m", "companion.keras.backends", json.dumps(config)],
                           env=env, capture_output=True, text=True, timeout=timeout)
     wall = time.perf_counter() - start
     lines = done.stdout.strip().splitlines()
@@ -238,7 +238,7 @@ def run_on_backend(
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point of the child process: ``python -m companion.keras_backends CONFIG_JSON``."""
+    """Entry point of the child process: ``python -m companion.keras.backends CONFIG_JSON``."""
     config = json.loads((sys.argv[1:] if argv is None else argv)[0])
     backend = config["backend"]
     if os.environ.get("KERAS_BACKEND") != backend:
@@ -252,7 +252,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     import_seconds = time.perf_counter() - start
     if keras.backend.backend() != backend:
         raise RuntimeError(f"Keras runs on {keras.backend.backend()!r}, expected {backend!r}")
-    from .data import load_mnist
+    from ..data import load_mnist
 
     data = load_mnist(verbose=False)
     n_train, n_test = config["n_train"], config["n_test"]

@@ -1,5 +1,7 @@
 """A tiny convolutional network for MNIST, and measures of how much dropout removes from feature maps.
 
+Used by chapter 2 (spatial dropout).
+
 Element-wise dropout on a convolutional feature map removes single activations whose
 neighbours are still there; because neighbouring activations are strongly correlated, the
 next layer can recover much of what was dropped (Tompson et al. 2015). These helpers make that
@@ -26,8 +28,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._checks import check_bool, check_positive_int, check_rate
-from .torch_training import train_epoch
+from ..validation import check_bool, check_positive_int, check_rate
+from ..torch.training import train_epoch
 
 __all__ = [
     "DROPOUT_KINDS",
@@ -122,8 +124,8 @@ def train_classifier(
 ) -> nn.Module:
     """Train a classifier with Adam and cross-entropy, without evaluating between epochs.
 
-    A lean version of ``companion.torch_training.fit`` for when only the final model matters
-    (evaluate it afterwards with ``companion.torch_training.evaluate``). The data order comes
+    A lean version of ``companion.torch.training.fit`` for when only the final model matters
+    (evaluate it afterwards with ``companion.torch.training.evaluate``). The data order comes
     from ``seed``; seed the initialization (and the dropout masks) with
     ``companion.seed_everything`` before building the model. Returns the model in eval mode.
     """

@@ -5,12 +5,25 @@ parameter and the offending value, so that nothing goes silently wrong.
 """
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
 import numpy as np
 
-__all__ = ["check_rate", "check_float_array", "as_generator", "check_bool", "check_positive_int", "check_scaling"]
+__all__ = [
+    "check_rate",
+    "check_float_array",
+    "as_generator",
+    "check_bool",
+    "check_positive_int",
+    "check_scaling",
+    "check_real",
+    "check_labels",
+    "check_data",
+    "check_mask",
+    "check_same_keys",
+]
 
 
 def check_rate(rate: Any, name: str = "rate") -> float:
@@ -112,3 +125,67 @@ def check_scaling(scaling: Any) -> str:
     if scaling not in ("inverted", "standard"):
         raise ValueError(f"scaling must be 'inverted' or 'standard', got {scaling!r}")
     return scaling
+
+
+def check_real(
+    value: Any,
+    name: str,
+    *,
+    low: float = -math.inf,
+    high: float = math.inf,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    """Return ``value`` as a float after checking it is a finite real number in the given interval."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    v = float(value)
+    below = v <= low if low_open else v < low
+    above = v >= high if high_open else v > high
+    if not math.isfinite(v) or below or above:
+        interval = ("(" if low_open or low == -math.inf else "[") + f"{low:g}, {high:g}"
+        interval += ")" if high_open or high == math.inf else "]"
+        raise ValueError(f"{name} must be a finite number in {interval}, got {value!r}")
+    return v
+
+
+def check_labels(y: Any, n: int, n_classes: int, name: str = "y") -> np.ndarray:
+    y = np.asarray(y)
+    if y.dtype == np.bool_ or not np.issubdtype(y.dtype, np.integer):
+        raise TypeError(f"{name} must hold integer class labels, got dtype {y.dtype}")
+    if y.shape != (n,):
+        raise ValueError(f"{name} must have shape ({n},), got shape {y.shape}")
+    if n and (y.min() < 0 or y.max() >= n_classes):
+        raise ValueError(f"{name} must hold labels in [0, {n_classes}), got values from {y.min()} to {y.max()}")
+    return y
+
+
+def check_data(x: Any, y: Any, x_name: str, y_name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs as a 2-D float32 array (copied only if needed) and labels as a 1-D int array."""
+    x = check_float_array(x, x_name)
+    if x.ndim != 2 or x.shape[0] == 0:
+        raise ValueError(f"{x_name} must have shape (n, features) with n > 0, got shape {x.shape}")
+    y = np.asarray(y)
+    if y.dtype == np.bool_ or not np.issubdtype(y.dtype, np.integer):
+        raise TypeError(f"{y_name} must hold integer class labels, got dtype {y.dtype}")
+    if y.shape != (len(x),):
+        raise ValueError(f"{y_name} must have shape ({len(x)},) to match {x_name}, got shape {y.shape}")
+    return x.astype(np.float32, copy=False), y
+
+
+def check_mask(mask: Any, shape: tuple[int, ...]) -> np.ndarray:
+    mask = np.asarray(mask)
+    if mask.dtype != np.bool_:
+        raise TypeError(f"fixed_mask must be a boolean array, got dtype {mask.dtype}")
+    try:
+        fits = np.broadcast_shapes(mask.shape, shape) == shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"fixed_mask of shape {mask.shape} does not broadcast to the input's shape {shape}")
+    return mask
+
+
+def check_same_keys(params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+    if params.keys() != grads.keys():
+        raise ValueError(f"params and grads must have the same keys, got {sorted(params)} and {sorted(grads)}")

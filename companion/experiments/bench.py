@@ -1,6 +1,8 @@
 """Benchmark of dropout implementations and of one MLP training epoch: ``make bench``.
 
-Run as ``python -m companion.bench [--out FILE] [--repeats N]``. It times, on the same data and in one
+Used by chapter 5 and `make bench`.
+
+Run as ``python -m companion.experiments.bench [--out FILE] [--repeats N]``. It times, on the same data and in one
 process: an array copy (the memory-bound floor), the companion's NumPy dropout (fast and reference
 versions), ``torch.nn.functional.dropout``, ``tf.nn.dropout``, the companion's torch and Keras layers,
 and one training epoch of the same MLP from scratch in NumPy, in PyTorch and in Keras. It prints the
@@ -51,7 +53,9 @@ def dropout_timings(n: int, repeats: int) -> dict[str, float]:
     import tensorflow as tf
     import torch
 
-    from . import keras_dropout, numpy_dropout, torch_dropout
+    from ..keras import dropout as keras_dropout
+    from ..reference import functional as numpy_dropout
+    from ..torch import dropout as torch_dropout
 
     x = np.random.default_rng(0).standard_normal(n, dtype=np.float32)
     xt, xtf = torch.from_numpy(x.copy()), tf.constant(x)
@@ -80,7 +84,7 @@ def mlp_epoch_timings(repeats: int, n: int = 4000, sizes: tuple[int, ...] = (784
     """
     import torch
 
-    from . import numpy_nn
+    from .. import reference as numpy_nn
 
     rng = np.random.default_rng(0)
     x = rng.random((n, sizes[0]), dtype=np.float32)

@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import check_positive_int, check_rate
+from ..validation import check_positive_int, check_rate
 
 __all__ = ["device", "History", "train_epoch", "fit", "evaluate", "MLPConfig", "BatchedMLP", "GapMetrics",
            "SweepResult", "member_metrics", "train_many"]

@@ -23,8 +23,8 @@ from typing import Any, Callable, Sequence
 import keras
 import numpy as np
 
-from ._checks import check_bool, check_positive_int, check_rate
-from .seeding import seed_everything
+from ..validation import check_bool, check_positive_int, check_rate
+from ..seeding import seed_everything
 
 __all__ = ["build_mlp", "one_hot", "log_loss", "InferenceMetrics", "SeedRuns", "train_over_seeds"]
 
@@ -67,7 +67,7 @@ def build_mlp(
         added.
     input_rate
         Drop probability of a ``Dropout`` layer on the inputs, in [0, 1); at the default 0 none is
-        added (and the model is the same as before this argument existed).
+        added.
     input_dim, n_classes
         Width of the input vectors and number of classes.
     activation

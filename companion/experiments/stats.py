@@ -1,5 +1,7 @@
 """The book's one rule for "a clear difference" between two arms, and how it writes mean ± sd.
 
+Used by chapters 1, 2, 3, 4, 6, 7 and 8.
+
 Every chapter compares arms (no dropout, dropout, L2, ...) trained from several seeds. A difference
 between two arms is called *clear* when the difference of their means exceeds the sum of their
 sample standard deviations (ddof=1) over seeds; anything smaller is reported as "no different within

@@ -20,7 +20,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ._checks import as_generator, check_bool, check_float_array, check_rate, check_scaling
+from ..validation import as_generator, check_bool, check_float_array, check_rate, check_scaling
 
 __all__ = [
     "keep_mask",
@@ -159,7 +159,7 @@ def _dropout_in_blocks(x: np.ndarray, rate: float, scale: float, gen: np.random.
 
 
 def dropout_reference(x: Any, rate: float, *, training: bool = True, rng: Any = None) -> np.ndarray:
-    """Inverted dropout in three lines, for reading: the same conventions as :func:`dropout`.
+    """Inverted dropout in a few lines, for reading: the same conventions as :func:`dropout`.
 
     Kept values are divided by the keep probability ``1 - rate`` in training; inference is the
     identity. :func:`dropout` computes the same thing faster (and with more options).

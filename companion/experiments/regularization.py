@@ -1,12 +1,14 @@
 """Helpers for the chapter on dropout, regularization and overfitting (PyTorch).
 
-Three kinds of tool, all built on :func:`companion.torch_training.train_many`:
+Used by chapters 1 and 4.
+
+Four kinds of tool, all built on :func:`companion.torch.training.train_many`:
 
 * :func:`size_sweep` trains the same set of batched MLPs on stratified training sets of several
   sizes (the data-set-size experiment of Srivastava et al. 2014, section 7.4, at small scale);
 * :func:`hidden_activations` probes every member of a trained
-  :class:`~companion.torch_training.BatchedMLP` on data of your choice
-  (:func:`companion.torch_training.member_metrics` gives their loss and accuracy there);
+  :class:`~companion.torch.training.BatchedMLP` on data of your choice
+  (:func:`companion.torch.training.member_metrics` gives their loss and accuracy there);
 * :func:`activation_stats`, :func:`relative_change` and :func:`first_layer_images` turn the
   trained networks into the numbers and pictures of the chapter (features and sparsity,
   section 7.1 and 7.2 of the paper);
@@ -22,9 +24,9 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from ._checks import check_positive_int, check_rate
-from .data import stratified_subset
-from .torch_training import BatchedMLP, GapMetrics, MLPConfig, SweepResult, member_metrics, train_many
+from ..validation import check_positive_int, check_rate
+from ..data import stratified_subset
+from ..torch.training import BatchedMLP, GapMetrics, MLPConfig, SweepResult, member_metrics, train_many
 
 __all__ = [
     "hidden_activations",
@@ -48,7 +50,7 @@ def hidden_activations(model: BatchedMLP, x: Any, *, layer: int = 0,
     Parameters
     ----------
     model
-        A trained :class:`~companion.torch_training.BatchedMLP`.
+        A trained :class:`~companion.torch.training.BatchedMLP`.
     x
         Inputs of shape (n, sizes[0]).
     layer
@@ -210,7 +212,7 @@ def split_indices(y: Any, n_first: int, n_second: int, *, rng: int | np.random.G
 class SizeSweep(GapMetrics):
     """Final-epoch metrics of :func:`size_sweep`: arrays of shape (len(sizes), K).
 
-    ``results[i]`` is the full :class:`~companion.torch_training.SweepResult` at ``sizes[i]``
+    ``results[i]`` is the full :class:`~companion.torch.training.SweepResult` at ``sizes[i]``
     (with its trained model); ``epochs[i]`` the number of epochs trained at that size.
     """
 
@@ -245,7 +247,7 @@ def size_sweep(
 ) -> SizeSweep:
     """Train the members ``configs`` on stratified training subsets of each size in ``train_sizes``.
 
-    At every size all members train together in one :func:`~companion.torch_training.train_many`
+    At every size all members train together in one :func:`~companion.torch.training.train_many`
     run on the same subset, for ``epochs`` epochs or more: small sets get more epochs so that
     every size sees at least ``min_updates`` parameter updates (a set of 100 images gives one
     update per epoch at batch size 100). ``sizes`` are the layer widths of the network.

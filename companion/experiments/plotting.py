@@ -1,4 +1,7 @@
-"""The book's figure style and the plots that several chapters share."""
+"""The book's figure style and the plots that several chapters share.
+
+Used by every chapter.
+"""
 from __future__ import annotations
 
 from typing import Any, Sequence

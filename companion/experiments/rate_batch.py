@@ -1,7 +1,9 @@
 """Helpers for the chapter on dropout rates and minibatch sizes (PyTorch).
 
+Used by chapter 3.
+
 * :func:`realized_drop_fraction` measures how many units ``nn.Dropout`` really drops per example;
-* :func:`metric_by` arranges a :class:`~companion.torch_training.SweepResult` metric as a
+* :func:`metric_by` arranges a :class:`~companion.torch.training.SweepResult` metric as a
   (values, seeds) table, ready for means and spreads;
 * :func:`steps_per_epoch` counts the optimizer updates in one epoch;
 * :func:`noise_scale` is the scale of the gradient noise of SGD (Smith and Le 2018), the quantity
@@ -16,7 +18,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ._checks import check_positive_int, check_rate
+from ..validation import check_positive_int, check_rate
 
 __all__ = ["realized_drop_fraction", "metric_by", "steps_per_epoch", "noise_scale", "dropout_mlp", "time_one_epoch"]
 
@@ -62,17 +64,17 @@ def metric_by(result: Any, metric: str, *, key: str, values: Sequence[Any], epoc
     Parameters
     ----------
     result
-        A :class:`~companion.torch_training.SweepResult`.
+        A :class:`~companion.torch.training.SweepResult`.
     metric
         ``"train_loss"``, ``"train_acc"``, ``"test_loss"``, ``"test_acc"``, ``"gap_loss"`` or
         ``"gap_acc"``.
     key
-        The :class:`~companion.torch_training.MLPConfig` field to group by, e.g. ``"hidden_rate"``.
+        The :class:`~companion.torch.training.MLPConfig` field to group by, e.g. ``"hidden_rate"``.
     values
         The values of ``key``, one row each, in this order.
     epoch
         The epoch (1-based) to read; None for the last one. It must be an epoch with metrics
-        (see ``eval_every`` of :func:`~companion.torch_training.train_many`).
+        (see ``eval_every`` of :func:`~companion.torch.training.train_many`).
 
     Returns
     -------
@@ -145,7 +147,7 @@ def time_one_epoch(
     """
     import torch
 
-    from .torch_training import train_epoch
+    from ..torch.training import train_epoch
 
     batch_size, repeats = check_positive_int(batch_size, "batch_size"), check_positive_int(repeats, "repeats")
     with torch.random.fork_rng(devices=[]):

@@ -1,5 +1,7 @@
 """Dropout next to batch normalization: the variance shift (Li et al. 2019) and how to measure it.
 
+Used by chapter 7 (and the BatchNorm placement study).
+
 In training, inverted dropout keeps the mean of a unit but raises its variance; at inference the
 unit's variance is lower again. A BatchNorm layer placed *after* dropout learns its running variance
 from the training-time inputs, so at inference it divides by a variance that is too large: a
@@ -15,9 +17,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._checks import check_positive_int, check_rate
-from .seeding import seed_everything
-from .torch_training import evaluate, fit
+from ..validation import check_positive_int, check_rate
+from ..seeding import seed_everything
+from ..torch.training import evaluate, fit
 
 __all__ = ["PLACEMENTS", "bn_mlp", "variance_shift", "recalibrate_batchnorm", "compare_placements"]
 
@@ -104,7 +106,7 @@ def compare_placements(x_train: Any, y_train: Any, x_test: Any, y_test: Any, *, 
                        epochs: int, batch_size: int, **net_kwargs: Any) -> dict[str, dict[str, np.ndarray]]:
     """Train :func:`bn_mlp` in every placement of :data:`PLACEMENTS` over ``seeds``, and measure each.
 
-    Each network is trained with :func:`companion.torch_training.fit` (Adam), then measured three
+    Each network is trained with :func:`companion.torch.training.fit` (Adam), then measured three
     ways: :func:`variance_shift` on the training data, test log-loss and accuracy, and the same test
     scores after :func:`recalibrate_batchnorm` on the training data. ``net_kwargs`` go to
     :func:`bn_mlp` (``depth``, ``width``, ``rate``).

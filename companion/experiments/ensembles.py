@@ -1,5 +1,7 @@
 """Dropout as an ensemble: weight scaling versus Monte Carlo averaging of thinned networks.
 
+Used by chapter 1 (the ensemble view).
+
 A network with ``n`` droppable units defines ``2**n`` thinned networks that share its weights;
 dropout trains a random one at every step. At test time the book's (inverted) dropout nets use
 all units with no mask, which Srivastava et al. (2014) call the *weight scaling* rule: it
@@ -7,7 +9,7 @@ approximates the normalized geometric mean of the thinned networks' predictions.
 checks the approximation by *Monte Carlo model averaging*: sample ``k`` thinned networks, average
 their predicted probabilities, and watch the test error as ``k`` grows.
 
-The helpers work on :class:`companion.torch_training.BatchedMLP`, so the ``K`` members of a sweep
+The helpers work on :class:`companion.torch.training.BatchedMLP`, so the ``K`` members of a sweep
 (for example several seeds) are evaluated at once:
 
 * :func:`select_members` copies some members out of a trained sweep;
@@ -31,8 +33,8 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from ._checks import check_positive_int
-from .torch_training import BatchedMLP
+from ..validation import check_positive_int
+from ..torch.training import BatchedMLP
 
 __all__ = [
     "select_members",
@@ -50,7 +52,7 @@ _HOW = ("arithmetic", "geometric")
 
 def _check_model(model: Any) -> BatchedMLP:
     if not isinstance(model, BatchedMLP):
-        raise TypeError(f"model must be a companion.torch_training.BatchedMLP, got {type(model).__name__}")
+        raise TypeError(f"model must be a companion.torch.training.BatchedMLP, got {type(model).__name__}")
     return model
 
 
@@ -61,7 +63,7 @@ def _inputs(model: BatchedMLP, x: Any) -> torch.Tensor:
 
 
 def select_members(model: BatchedMLP, members: Sequence[int]) -> BatchedMLP:
-    """A new :class:`~companion.torch_training.BatchedMLP` holding copies of the chosen members of ``model``.
+    """A new :class:`~companion.torch.training.BatchedMLP` holding copies of the chosen members of ``model``.
 
     Parameters
     ----------
@@ -72,7 +74,7 @@ def select_members(model: BatchedMLP, members: Sequence[int]) -> BatchedMLP:
 
     Returns
     -------
-    companion.torch_training.BatchedMLP
+    companion.torch.training.BatchedMLP
         The chosen members with their configs, weights and biases, in eval mode, on the same
         device as ``model``; changing it leaves ``model`` untouched.
     """
@@ -212,7 +214,7 @@ def mc_curve(
     Parameters
     ----------
     model
-        A trained :class:`~companion.torch_training.BatchedMLP` with dropout (members without dropout give flat curves).
+        A trained :class:`~companion.torch.training.BatchedMLP` with dropout (members without dropout give flat curves).
     x, y
         Test inputs of shape (n, features) and integer labels of shape (n,).
     ks

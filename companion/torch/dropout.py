@@ -7,7 +7,7 @@ last bit: ``nn.Dropout`` divides by the keep probability, this module multiplies
 
 One deliberate difference: ``nn.Dropout`` *multiplies* dropped values by zero, so a dropped ``inf``
 or ``NaN`` becomes ``NaN``; here dropped values are *selected away* and become exactly 0, as in
-TensorFlow, Keras and ``companion.numpy_dropout``.
+TensorFlow, Keras and ``companion.reference.functional``.
 
 ``DropConnectLinear`` is a linear layer that drops individual *weights* instead of units
 (Wan et al. 2013), with the same inverted scaling.
@@ -37,7 +37,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.modules.dropout import _DropoutNd
 
-from ._checks import check_bool, check_rate
+from ..validation import check_bool, check_rate
 
 __all__ = [
     "apply_mask",
@@ -73,7 +73,7 @@ def apply_mask(x: Tensor, keep: Tensor, p: float) -> Tensor:
 
     Kept values are multiplied by ``1 / (1 - p)``; dropped values are *selected* to exactly 0
     (``torch.where``), so a dropped ``inf`` or ``NaN`` becomes 0, and ``p = 1`` gives zeros.
-    The same semantics as ``companion.numpy_dropout.apply_mask``: push one fixed mask through both
+    The same semantics as ``companion.reference.functional.apply_mask``: push one fixed mask through both
     to compare the implementations.
 
     Parameters

@@ -32,7 +32,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from ._checks import check_rate
+from ..validation import check_rate
 
 __all__ = ["apply_mask", "Dropout", "MCDropout", "to_mc_dropout", "mc_predict"]
 
@@ -52,7 +52,7 @@ def apply_mask(x: Any, keep: Any, rate: float) -> Any:
 
     Kept values are multiplied by ``1 / (1 - rate)``; dropped values are selected to exactly 0,
     so a dropped ``inf`` or ``NaN`` becomes 0 and ``rate = 1`` gives zeros. The same semantics as
-    ``companion.numpy_dropout.apply_mask`` and ``companion.torch_dropout.apply_mask``.
+    ``companion.reference.functional.apply_mask`` and ``companion.torch.dropout.apply_mask``.
 
     Parameters
     ----------

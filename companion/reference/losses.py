@@ -1,0 +1,48 @@
+"""The loss of the from-scratch network: softmax cross-entropy, with its gradient."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..validation import check_float_array, check_labels
+
+__all__ = ["log_softmax", "softmax_cross_entropy"]
+
+
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise ``log(softmax(logits))``, computed stably by subtracting each row's maximum first."""
+    logits = check_float_array(logits, "logits")
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    shifted -= np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    return shifted
+
+
+def softmax_cross_entropy(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """Mean cross-entropy of softmax probabilities against integer labels, and its gradient.
+
+    Parameters
+    ----------
+    logits
+        Array of shape (batch, classes).
+    y
+        Integer class labels of shape (batch,), each in ``[0, classes)``.
+
+    Returns
+    -------
+    loss : float
+        ``-mean(log softmax(logits)[i, y[i]])``.
+    grad : numpy.ndarray
+        Gradient of the loss with respect to ``logits``: ``(softmax(logits) - onehot(y)) / batch``,
+        in the dtype of ``logits``.
+    """
+    logits = check_float_array(logits, "logits")
+    if logits.ndim != 2 or logits.shape[0] == 0:
+        raise ValueError(f"logits must have shape (batch, classes) with batch > 0, got shape {logits.shape}")
+    n, k = logits.shape
+    y = check_labels(y, n, k)
+    rows = np.arange(n)
+    logp = log_softmax(logits)
+    loss = -float(logp[rows, y].sum(dtype=np.float64)) / n
+    grad = np.exp(logp)
+    grad[rows, y] -= 1
+    grad /= grad.dtype.type(n)
+    return loss, grad
