@@ -82,3 +82,18 @@ def test_batched_mlp_refuses_wrong_inputs():
         model.as_input(np.zeros((5, 7)))
     with pytest.raises(ValueError, match="sizes"):
         BatchedMLP((8,), [MLPConfig()])
+
+
+def test_module_mode_switches_for_a_block_and_restores_even_after_an_error():
+    from companion.torch.training import module_mode
+
+    model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Dropout(0.5))
+    with module_mode(model, False) as inside:
+        assert inside is model and not model.training and not model[1].training
+    assert model.training and model[1].training
+    model.eval()
+    with pytest.raises(RuntimeError, match="boom"):
+        with module_mode(model, True):
+            assert model[1].training
+            raise RuntimeError("boom")
+    assert not model.training and not model[1].training

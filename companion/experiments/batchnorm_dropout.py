@@ -19,7 +19,7 @@ from torch import nn
 
 from ..validation import check_positive_int, check_rate
 from ..seeding import seed_everything
-from ..torch.training import evaluate, fit
+from ..torch.training import evaluate, fit, module_mode
 
 __all__ = ["PLACEMENTS", "bn_mlp", "variance_shift", "recalibrate_batchnorm", "compare_placements"]
 
@@ -67,14 +67,12 @@ def variance_shift(model: nn.Module, x: Any) -> np.ndarray:
     layers = _batchnorms(model)
     seen: dict[nn.Module, torch.Tensor] = {}
     hooks = [layer.register_forward_hook(lambda m, inputs, _: seen.__setitem__(m, inputs[0])) for layer in layers]
-    was_training = model.training
     try:
-        model.eval()
-        model(torch.as_tensor(np.asarray(x), dtype=torch.float32))
+        with module_mode(model, False):
+            model(torch.as_tensor(np.asarray(x), dtype=torch.float32))
     finally:
         for hook in hooks:
             hook.remove()
-        model.train(was_training)
     return np.array([float((layer.running_var / seen[layer].var(dim=0)).mean()) for layer in layers])
 
 

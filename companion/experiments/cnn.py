@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 from ..validation import check_bool, check_positive_int, check_rate
-from ..torch.training import train_epoch
+from ..torch.training import module_mode, train_epoch
 
 __all__ = [
     "DROPOUT_KINDS",
@@ -153,13 +153,11 @@ def feature_maps(model: nn.Sequential, x: Any, block: int = 0) -> np.ndarray:
         raise TypeError("model must be built by small_cnn (it records where each block ends)")
     if isinstance(block, bool) or not isinstance(block, (int, np.integer)) or not 0 <= block < len(ends):
         raise ValueError(f"block must be an int in [0, {len(ends) - 1}], got {block!r}")
-    was_training = model.training
-    model.eval()
     dev = next(model.parameters()).device
     h = torch.as_tensor(np.asarray(x), dtype=torch.float32, device=dev)
-    for module in list(model)[: ends[block] + 1]:
-        h = module(h)
-    model.train(was_training)
+    with module_mode(model, False):
+        for module in list(model)[: ends[block] + 1]:
+            h = module(h)
     return h.cpu().numpy()
 
 

@@ -34,7 +34,7 @@ import numpy as np
 import torch
 
 from ..validation import check_positive_int
-from ..torch.training import BatchedMLP
+from ..torch.training import BatchedMLP, module_mode
 
 __all__ = [
     "select_members",
@@ -103,12 +103,8 @@ def weight_scaled_proba(model: BatchedMLP, x: Any) -> torch.Tensor:
     """
     model = _check_model(model)
     xs = _inputs(model, x)
-    was_training = model.training
-    model.eval()
-    try:
+    with module_mode(model, False):
         return torch.softmax(model(xs), dim=-1)
-    finally:
-        model.train(was_training)
 
 
 @torch.no_grad()
@@ -127,12 +123,8 @@ def thinned_proba(model: BatchedMLP, x: Any, n_samples: int) -> torch.Tensor:
     model = _check_model(model)
     n_samples = check_positive_int(n_samples, "n_samples")
     xs = _inputs(model, x)
-    was_training = model.training
-    model.train()  # BatchedMLP has no BatchNorm: training mode only switches the masks on
-    try:
+    with module_mode(model, True):  # BatchedMLP has no BatchNorm: this only switches the masks on
         return torch.stack([torch.softmax(model(xs), dim=-1) for _ in range(n_samples)])
-    finally:
-        model.train(was_training)
 
 
 def average_proba(samples: torch.Tensor, how: str = "arithmetic") -> torch.Tensor:

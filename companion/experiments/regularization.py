@@ -26,7 +26,8 @@ import torch
 
 from ..validation import check_positive_int, check_rate
 from ..data import stratified_subset
-from ..torch.training import BatchedMLP, GapMetrics, MLPConfig, SweepResult, member_metrics, train_many
+from ..torch.training import (BatchedMLP, GapMetrics, MLPConfig, SweepResult, member_metrics,
+                              module_mode, train_many)
 
 __all__ = [
     "hidden_activations",
@@ -66,12 +67,10 @@ def hidden_activations(model: BatchedMLP, x: Any, *, layer: int = 0,
     n_hidden = len(model.sizes) - 2
     if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) or not 0 <= layer < n_hidden:
         raise ValueError(f"layer must be an int in [0, {n_hidden - 1}], got {layer!r}")
-    was_training = model.training
-    model.eval()
     x = model.as_input(x)
     k = len(model.configs)
-    _, hidden = model(x.expand(k, *x.shape), return_hidden=True)
-    model.train(was_training)
+    with module_mode(model, False):
+        _, hidden = model(x.expand(k, *x.shape), return_hidden=True)
     h = hidden[layer].cpu().numpy()
     return h if members is None else h[np.asarray(members, dtype=int)]
 

@@ -13,9 +13,10 @@ generalization gap compares like with like (not the running average of dropout-n
 """
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -24,13 +25,32 @@ from torch import nn
 
 from ..validation import check_positive_int, check_rate
 
-__all__ = ["device", "History", "train_epoch", "fit", "evaluate", "MLPConfig", "BatchedMLP", "GapMetrics",
+__all__ = ["device", "module_mode", "History", "train_epoch", "fit", "evaluate", "MLPConfig", "BatchedMLP", "GapMetrics",
            "SweepResult", "member_metrics", "train_many"]
 
 
 def device() -> torch.device:
     """The GPU when there is one, else the CPU."""
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+@contextlib.contextmanager
+def module_mode(model: nn.Module, training: bool) -> Iterator[nn.Module]:
+    """Put ``model`` and all its children in training (True) or inference (False) mode for a block.
+
+    On leaving the block, even through an exception, the model returns to the mode it had on
+    entry (``model.train(was_training)``, applied to the whole tree as ``.train()`` does). This is
+    the one place where the companion switches modes temporarily::
+
+        with module_mode(model, False):
+            logits = model(x)      # dropout off, BatchNorm on its running statistics
+    """
+    was_training = model.training
+    model.train(training)
+    try:
+        yield model
+    finally:
+        model.train(was_training)
 
 
 @dataclass
@@ -72,16 +92,14 @@ def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Ten
 @torch.no_grad()
 def evaluate(model: nn.Module, x: Any, y: Any, *, batch_size: int = 2048) -> tuple[float, float]:
     """Mean cross-entropy and accuracy of ``model`` in inference mode; its mode is restored after."""
-    was_training = model.training
-    model.eval()
     dev = next(model.parameters()).device
     x, y = _as_tensors(x, y, dev)
     loss, correct = 0.0, 0
-    for i in range(0, len(y), batch_size):
-        logits = model(x[i:i + batch_size])
-        loss += F.cross_entropy(logits, y[i:i + batch_size], reduction="sum").item()
-        correct += (logits.argmax(1) == y[i:i + batch_size]).sum().item()
-    model.train(was_training)
+    with module_mode(model, False):
+        for i in range(0, len(y), batch_size):
+            logits = model(x[i:i + batch_size])
+            loss += F.cross_entropy(logits, y[i:i + batch_size], reduction="sum").item()
+            correct += (logits.argmax(1) == y[i:i + batch_size]).sum().item()
     return loss / len(y), correct / len(y)
 
 
@@ -257,18 +275,17 @@ def member_metrics(model: BatchedMLP, x: Any, y: Any, *, chunk: int = 2048,
     units, of shape (K, 1, width)). Returns two arrays of shape (K,); the model's training mode is
     restored after.
     """
-    was_training = model.training
-    model.eval()
     x = model.as_input(x)
     y = torch.as_tensor(np.asarray(y), dtype=torch.long, device=x.device)
     k = len(model.configs)
     loss, correct = torch.zeros(k, dtype=torch.float64), torch.zeros(k, dtype=torch.float64)
-    for i in range(0, len(y), chunk):
-        xb, yb = x[i:i + chunk], y[i:i + chunk]
-        logits = model(xb.expand(k, *xb.shape), unit_scale=unit_scale)
-        loss += F.cross_entropy(logits.transpose(1, 2), yb.expand(k, len(yb)), reduction="none").sum(1).cpu().double()
-        correct += (logits.argmax(2) == yb).sum(1).cpu().double()
-    model.train(was_training)
+    with module_mode(model, False):
+        for i in range(0, len(y), chunk):
+            xb, yb = x[i:i + chunk], y[i:i + chunk]
+            logits = model(xb.expand(k, *xb.shape), unit_scale=unit_scale)
+            loss += F.cross_entropy(logits.transpose(1, 2), yb.expand(k, len(yb)),
+                                    reduction="none").sum(1).cpu().double()
+            correct += (logits.argmax(2) == yb).sum(1).cpu().double()
     return (loss / len(y)).numpy(), (correct / len(y)).numpy()
 
 
