@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .validation import as_generator
+from .validation import as_generator, check_int_in
 
 __all__ = ["MNIST", "load_mnist", "stratified_subset", "ENV_VAR", "KERAS_CACHE"]
 
@@ -105,8 +105,7 @@ def stratified_subset(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Draw ``n`` examples with (as nearly as possible) equal counts per class, in shuffled order."""
     y = np.asarray(y)
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 0 < n <= len(y):
-        raise ValueError(f"n must be an int in [1, {len(y)}], got {n!r}")
+    n = check_int_in(n, "n", 1, len(y))
     gen = as_generator(rng)
     classes = np.unique(y)
     per_class = [np.flatnonzero(y == c) for c in classes]

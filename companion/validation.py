@@ -18,6 +18,8 @@ __all__ = [
     "check_bool",
     "check_positive_int",
     "check_scaling",
+    "check_int_in",
+    "check_choice",
     "check_real",
     "check_labels",
     "check_data",
@@ -118,6 +120,30 @@ def check_positive_int(value: Any, name: str) -> int:
     if value < 1:
         raise ValueError(f"{name} must be a positive int, got {value!r}")
     return int(value)
+
+
+def check_int_in(value: Any, name: str, low: int, high: int) -> int:
+    """Return ``value`` as an int if it is an integer in ``[low, high]``.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not an integer (booleans and floats included).
+    ValueError
+        If ``value`` lies outside ``[low, high]``.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int in [{low}, {high}], got {type(value).__name__} {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be an int in [{low}, {high}], got {value!r}")
+    return int(value)
+
+
+def check_choice(value: Any, name: str, choices: tuple[str, ...]) -> str:
+    """Return ``value`` if it is one of ``choices``, else raise a ValueError naming it and them."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+    return value
 
 
 def check_scaling(scaling: Any) -> str:

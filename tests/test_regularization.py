@@ -51,10 +51,10 @@ def test_hidden_activations_shape_sign_and_dropout_off():
     assert model.training
 
 
-@pytest.mark.parametrize("layer", [-1, 2, 0.5, True])
-def test_hidden_activations_refuses_bad_layer(layer):
+@pytest.mark.parametrize("layer, exc", [(-1, ValueError), (2, ValueError), (0.5, TypeError), (True, TypeError)])
+def test_hidden_activations_refuses_bad_layer(layer, exc):
     model = BatchedMLP(SIZES, [MLPConfig()])
-    with pytest.raises(ValueError, match="layer"):
+    with pytest.raises(exc, match="layer"):
         reg.hidden_activations(model, np.zeros((2, SIZES[0])), layer=layer)
 
 

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..validation import check_bool, check_positive_int, check_rate
+from ..validation import check_bool, check_int_in, check_positive_int, check_rate
 from ..torch.training import module_mode, train_epoch
 
 __all__ = [
@@ -151,8 +151,7 @@ def feature_maps(model: nn.Sequential, x: Any, block: int = 0) -> np.ndarray:
     ends = getattr(model, "block_ends", None)
     if ends is None:
         raise TypeError("model must be built by small_cnn (it records where each block ends)")
-    if isinstance(block, bool) or not isinstance(block, (int, np.integer)) or not 0 <= block < len(ends):
-        raise ValueError(f"block must be an int in [0, {len(ends) - 1}], got {block!r}")
+    block = check_int_in(block, "block", 0, len(ends) - 1)
     dev = next(model.parameters()).device
     h = torch.as_tensor(np.asarray(x), dtype=torch.float32, device=dev)
     with module_mode(model, False):

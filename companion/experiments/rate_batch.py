@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..validation import check_positive_int, check_rate
+from ..validation import check_int_in, check_positive_int, check_rate
 
 __all__ = ["realized_drop_fraction", "metric_by", "steps_per_epoch", "noise_scale", "dropout_mlp", "time_one_epoch"]
 
@@ -85,8 +85,7 @@ def metric_by(result: Any, metric: str, *, key: str, values: Sequence[Any], epoc
     n_epochs = table.shape[1]
     if epoch is None:
         epoch = n_epochs
-    if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or not 1 <= epoch <= n_epochs:
-        raise ValueError(f"epoch must be an int in [1, {n_epochs}] or None, got {epoch!r}")
+    epoch = check_int_in(epoch, "epoch", 1, n_epochs)
     rows = [result.select(**{key: v}) for v in values]
     counts = {len(r) for r in rows}
     if 0 in counts:

@@ -24,7 +24,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from ..validation import check_positive_int, check_rate
+from ..validation import check_int_in, check_positive_int, check_rate
 from ..data import stratified_subset
 from ..torch.training import (BatchedMLP, GapMetrics, MLPConfig, SweepResult, member_metrics,
                               module_mode, train_many)
@@ -65,8 +65,7 @@ def hidden_activations(model: BatchedMLP, x: Any, *, layer: int = 0,
         Shape (len(members), n, units of that layer).
     """
     n_hidden = len(model.sizes) - 2
-    if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)) or not 0 <= layer < n_hidden:
-        raise ValueError(f"layer must be an int in [0, {n_hidden - 1}], got {layer!r}")
+    layer = check_int_in(layer, "layer", 0, n_hidden - 1)
     x = model.as_input(x)
     k = len(model.configs)
     with module_mode(model, False):

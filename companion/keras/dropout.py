@@ -32,7 +32,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from ..validation import check_rate
+from ..validation import check_positive_int, check_rate
 
 __all__ = ["apply_mask", "Dropout", "MCDropout", "to_mc_dropout", "mc_predict"]
 
@@ -330,10 +330,7 @@ def mc_predict(model: keras.Model, x: Any, n_samples: int = 100) -> tuple[np.nda
     ValueError
         If ``model`` holds no MCDropout layer: every pass would be the same.
     """
-    if isinstance(n_samples, (bool, np.bool_)) or not isinstance(n_samples, numbers.Integral):
-        raise TypeError(f"n_samples must be a positive int, got {type(n_samples).__name__} {n_samples!r}")
-    if n_samples < 1:
-        raise ValueError(f"n_samples must be a positive int, got {n_samples!r}")
+    n_samples = check_positive_int(n_samples, "n_samples")
     if not isinstance(model, keras.layers.Layer):
         raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
     if not any(isinstance(layer, MCDropout) for layer in _all_layers(model)):

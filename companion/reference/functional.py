@@ -20,7 +20,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..validation import as_generator, check_bool, check_float_array, check_rate, check_scaling
+from ..validation import as_generator, check_bool, check_choice, check_float_array, check_rate, check_scaling
 
 __all__ = [
     "keep_mask",
@@ -41,6 +41,10 @@ __all__ = [
 #: The value SELU saturates to for large negative inputs, ``-lambda * alpha``
 #: (Klambauer et al. 2017); alpha dropout sets dropped units to it.
 SELU_ALPHA_PRIME = -1.7580993408473766
+
+#: Where the channels of a feature map sit: last (batch, spatial..., channels), Keras' and
+#: TensorFlow's default, or first (batch, channels, spatial...), PyTorch's.
+DATA_FORMATS = ("channels_last", "channels_first")
 
 
 #: Masks are drawn in blocks of this many elements, so that a block's random bytes, mask and output
@@ -246,8 +250,7 @@ def spatial_dropout(
     x = check_float_array(x)
     if not 3 <= x.ndim <= 5:
         raise ValueError(f"x must have 3 to 5 dimensions (batch, spatial..., channels), got shape {x.shape}")
-    if data_format not in ("channels_last", "channels_first"):
-        raise ValueError(f"data_format must be 'channels_last' or 'channels_first', got {data_format!r}")
+    data_format = check_choice(data_format, "data_format", DATA_FORMATS)
     channel_axis = x.ndim - 1 if data_format == "channels_last" else 1
     noise_shape = [1] * x.ndim
     noise_shape[0] = x.shape[0]
@@ -357,8 +360,7 @@ def drop_block(
     training = check_bool(training, "training")
     if x.ndim != 4:
         raise ValueError(f"x must have 4 dimensions (batch, height, width, channels), got shape {x.shape}")
-    if data_format not in ("channels_last", "channels_first"):
-        raise ValueError(f"data_format must be 'channels_last' or 'channels_first', got {data_format!r}")
+    data_format = check_choice(data_format, "data_format", DATA_FORMATS)
     xs = x if data_format == "channels_first" else np.moveaxis(x, -1, 1)  # (N, C, H, W) view
     n, c, h, w = xs.shape
     if isinstance(block_size, (bool, np.bool_)) or not isinstance(block_size, (int, np.integer)):

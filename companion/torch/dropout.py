@@ -29,7 +29,6 @@ deep learning", ICML 2016.
 from __future__ import annotations
 
 import contextlib
-import numbers
 from typing import Iterator
 
 import torch
@@ -37,7 +36,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.modules.dropout import _DropoutNd
 
-from ..validation import check_bool, check_rate
+from ..validation import check_bool, check_positive_int, check_rate
 
 __all__ = [
     "apply_mask",
@@ -323,10 +322,7 @@ def mc_predict(
     ValueError
         If ``model`` holds no dropout module (the passes would all be equal).
     """
-    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral):
-        raise TypeError(f"n_samples must be a positive int, got {type(n_samples).__name__} {n_samples!r}")
-    if n_samples < 1:
-        raise ValueError(f"n_samples must be a positive int, got {n_samples!r}")
+    n_samples = check_positive_int(n_samples, "n_samples")
     softmax = check_bool(softmax, "softmax")
     if not dropout_modules(model):
         raise ValueError(f"model holds no dropout module, so Monte Carlo dropout would return {n_samples} equal passes")
