@@ -16,11 +16,13 @@ TIMES := _build/stage-times.txt
 CHROMIUM := /usr/bin/chromium
 PORT ?= 8000
 
-.PHONY: help venv book test unit notebooks build-executed site serve lab clean lock preview bench
+.PHONY: help venv book test lint format unit notebooks build-executed site serve lab clean lock preview bench
 
 help:
 	@echo "make book   build the HTML book into _build/html (executes every chapter)"
-	@echo "make test   unit tests, every chapter under nbmake, book build with warnings as errors"
+	@echo "make test   lint, unit tests, every chapter under nbmake, book build with warnings as errors"
+	@echo "make lint   ruff check and ruff format --check (package, tests, notebooks)"
+	@echo "make format reformat with ruff and apply its safe lint fixes"
 	@echo "make lab    open the notebooks in JupyterLab"
 	@echo "make serve  serve the built book on http://127.0.0.1:$(PORT)/"
 	@echo "make site   test the built book in headless Chromium (screenshots in _build/screenshots)"
@@ -42,12 +44,24 @@ book: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
-# make test: three stages, each timed; the book is executed once (by nbmake), then built from
-# the executed copies with execution turned off.
+# make test: its stages, each timed; lint first, as it takes seconds. The book is executed once
+# (by nbmake), then built from the executed copies with execution turned off.
 test: $(STAMP)
 	@mkdir -p _build && : > $(TIMES)
-	@$(MAKE) --no-print-directory unit notebooks build-executed site
+	@$(MAKE) --no-print-directory lint unit notebooks build-executed site
 	@echo "== stage wall times ==" && cat $(TIMES)
+
+# Settings in pyproject.toml ([tool.ruff]). Both checks run, so that one log shows both; `make
+# format` fixes the formatting and most lint findings.
+lint: $(STAMP)
+	@start=$$(date +%s); mkdir -p _build; \
+	$(BIN)/ruff check .; rc=$$?; \
+	$(BIN)/ruff format --check --output-format concise . || rc=1; \
+	echo "lint            $$(( $$(date +%s) - start )) s" >> $(TIMES); exit $$rc
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 unit: $(STAMP)
 	@start=$$(date +%s); \
