@@ -14,6 +14,8 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 EXEC := _executed
 TIMES := _build/stage-times.txt
 CHROMIUM := /usr/bin/chromium
+# Writes the _config.yml (execution off) and _toc.yml of the copies that nbmake executes.
+VARIANT := $(BIN)/python tools/book_variant.py --execute off
 PORT ?= 8000
 
 .PHONY: help venv book test lint format unit notebooks build-executed site serve lab clean lock preview bench
@@ -73,8 +75,8 @@ notebooks: $(STAMP)
 	if [ -z "$(NOTEBOOKS)" ]; then \
 	  echo "No chapter notebooks in notebooks/ yet: nbmake stage skipped (nothing to execute)."; \
 	  echo "notebooks       skipped: none" >> $(TIMES); exit 0; fi; \
-	cp -r _config.yml _toc.yml book notebooks $(EXEC)/ && ln -s ../companion $(EXEC)/companion; \
-	sed -i 's/execute_notebooks: *force/execute_notebooks: "off"/' $(EXEC)/_config.yml; \
+	cp -r book notebooks $(EXEC)/ && ln -s ../companion $(EXEC)/companion; \
+	$(VARIANT) --out $(EXEC) || exit 1; \
 	$(THREADS) $(QUIET) $(BIN)/python -m pytest --nbmake --overwrite --nbmake-timeout=600 -n 2 \
 	  -p no:cacheprovider --durations=0 -o testpaths= $(EXEC)/notebooks; rc=$$?; \
 	echo "notebooks       $$(( $$(date +%s) - start )) s ($(words $(NOTEBOOKS)) chapters)" >> $(TIMES); exit $$rc
@@ -110,14 +112,13 @@ clean:
 	rm -rf _build $(EXEC) _preview
 
 # Preview one chapter while writing it: execute it into _preview/<name>/ and build a small
-# book of the landing page, that chapter and the appendices there. Usage: make preview NB=notebooks/01_x.ipynb
+# book of the landing page, that chapter and the other pages that are not chapters (its _toc.yml
+# is generated from the book's). Usage: make preview NB=notebooks/01_x.ipynb
 preview: $(STAMP)
 	@test -n "$(NB)" || { echo "usage: make preview NB=notebooks/NN_name.ipynb"; exit 2; }
 	@name=$$(basename $(NB) .ipynb); dir=_preview/$$name; rm -rf $$dir; mkdir -p $$dir/notebooks; \
-	cp _config.yml $$dir/ && ln -s ../../book $$dir/book && ln -s ../../companion $$dir/companion; \
-	cp $(NB) $$dir/notebooks/; \
-	sed -i 's/execute_notebooks: *force/execute_notebooks: "off"/' $$dir/_config.yml; \
-	printf 'format: jb-book\nroot: book/intro\nparts:\n  - caption: Preview\n    numbered: true\n    chapters:\n      - file: notebooks/%s\n      - file: book/notation\n      - file: book/references\n      - file: book/api\n      - file: book/glossary\n' $$name > $$dir/_toc.yml; \
+	ln -s ../../book $$dir/book && ln -s ../../companion $$dir/companion; \
+	cp $(NB) $$dir/notebooks/ && $(VARIANT) --only $(NB) --out $$dir || exit 1; \
 	start=$$(date +%s); \
 	$(THREADS) $(QUIET) $(BIN)/python -m pytest --nbmake --overwrite --nbmake-timeout=900 -p no:cacheprovider -o testpaths= -q $$dir/notebooks/$$name.ipynb || exit 1; \
 	echo "executed $(NB) in $$(( $$(date +%s) - start )) s (on a shared machine, times are inflated)"; \
