@@ -44,6 +44,19 @@ def check_rate(rate: Any, name: str = "rate") -> float:
         If ``rate`` is not a real number (strings, None, booleans, complex numbers, ...).
     ValueError
         If ``rate`` is an array with more than one value, NaN, infinite or outside [0, 1].
+
+    Examples
+    --------
+    >>> check_rate(0.5), check_rate(np.float32(0.25)), check_rate(np.array([0.1]))
+    (0.5, 0.25, 0.1)
+    >>> check_rate(1.5, "input_rate")  # the message names the parameter and the value
+    Traceback (most recent call last):
+        ...
+    ValueError: input_rate must be in [0, 1], got 1.5
+    >>> check_rate(True, "p")  # a boolean is not a rate
+    Traceback (most recent call last):
+        ...
+    TypeError: p must be a real number in [0, 1], got bool True
     """
     value = rate
     if isinstance(value, np.ndarray) or (hasattr(value, "__array__") and not isinstance(value, numbers.Number)):
@@ -68,6 +81,15 @@ def check_float_array(x: Any, name: str = "x") -> np.ndarray:
     ------
     TypeError
         If the data are not real floating point.
+
+    Examples
+    --------
+    >>> check_float_array(np.ones(2, dtype=np.float16)).dtype  # no silent cast to float64
+    dtype('float16')
+    >>> check_float_array(np.array([1, 2]))  # integers are refused, not converted
+    Traceback (most recent call last):
+        ...
+    TypeError: x must hold floating-point values (float16, float32 or float64), got dtype int64
     """
     arr = np.asarray(x)
     if arr.dtype not in (np.float16, np.float32, np.float64):
@@ -78,7 +100,17 @@ def check_float_array(x: Any, name: str = "x") -> np.ndarray:
 
 
 def check_bool(value: Any, name: str) -> bool:
-    """Return ``value`` if it is a Python or NumPy boolean, else raise a TypeError naming ``name``."""
+    """Return ``value`` if it is a Python or NumPy boolean, else raise a TypeError naming ``name``.
+
+    Examples
+    --------
+    >>> check_bool(np.True_, "training")
+    True
+    >>> check_bool(1, "training")  # 1 is not True here
+    Traceback (most recent call last):
+        ...
+    TypeError: training must be True or False, got int 1
+    """
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
     return bool(value)
@@ -93,6 +125,18 @@ def as_generator(rng: Any, name: str = "rng") -> np.random.Generator:
         If ``rng`` is of any other type (booleans and floats included).
     ValueError
         If ``rng`` is a negative integer.
+
+    Examples
+    --------
+    >>> gen = np.random.default_rng(0)
+    >>> as_generator(gen) is gen  # a Generator is used as it is, its state shared
+    True
+    >>> as_generator(0).integers(10, size=3)  # an int seeds a fresh one
+    array([8, 6, 5])
+    >>> as_generator(0.5)
+    Traceback (most recent call last):
+        ...
+    TypeError: rng must be a numpy.random.Generator, an int seed or None, got float 0.5
     """
     if isinstance(rng, np.random.Generator):
         return rng
@@ -114,6 +158,15 @@ def check_positive_int(value: Any, name: str) -> int:
         If ``value`` is not an integer (booleans and floats included).
     ValueError
         If ``value`` is below 1.
+
+    Examples
+    --------
+    >>> check_positive_int(np.int64(3), "n_samples")  # a Python int comes back
+    3
+    >>> check_positive_int(2.0, "n_samples")  # even an integral float is refused
+    Traceback (most recent call last):
+        ...
+    TypeError: n_samples must be a positive int, got float 2.0
     """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be a positive int, got {type(value).__name__} {value!r}")
@@ -131,6 +184,15 @@ def check_int_in(value: Any, name: str, low: int, high: int) -> int:
         If ``value`` is not an integer (booleans and floats included).
     ValueError
         If ``value`` lies outside ``[low, high]``.
+
+    Examples
+    --------
+    >>> check_int_in(10, "epochs", 1, 10)  # both bounds included
+    10
+    >>> check_int_in(11, "epochs", 1, 10)
+    Traceback (most recent call last):
+        ...
+    ValueError: epochs must be an int in [1, 10], got 11
     """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an int in [{low}, {high}], got {type(value).__name__} {value!r}")
@@ -140,14 +202,30 @@ def check_int_in(value: Any, name: str, low: int, high: int) -> int:
 
 
 def check_choice(value: Any, name: str, choices: tuple[str, ...]) -> str:
-    """Return ``value`` if it is one of ``choices``, else raise a ValueError naming it and them."""
+    """Return ``value`` if it is one of ``choices``, else raise a ValueError naming it and them.
+
+    Examples
+    --------
+    >>> check_choice("NHWC", "data_format", ("channels_last", "channels_first"))
+    Traceback (most recent call last):
+        ...
+    ValueError: data_format must be one of 'channels_last', 'channels_first', got 'NHWC'
+    """
     if not isinstance(value, str) or value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
     return value
 
 
 def check_scaling(scaling: Any) -> str:
-    """Return ``scaling`` if it is ``"inverted"`` or ``"standard"``, else raise a ValueError naming it."""
+    """Return ``scaling`` if it is ``"inverted"`` or ``"standard"``, else raise a ValueError naming it.
+
+    Examples
+    --------
+    >>> check_scaling("paper")
+    Traceback (most recent call last):
+        ...
+    ValueError: scaling must be 'inverted' or 'standard', got 'paper'
+    """
     if scaling not in ("inverted", "standard"):
         raise ValueError(f"scaling must be 'inverted' or 'standard', got {scaling!r}")
     return scaling
@@ -162,7 +240,19 @@ def check_real(
     low_open: bool = False,
     high_open: bool = False,
 ) -> float:
-    """Return ``value`` as a float after checking it is a finite real number in the given interval."""
+    """Return ``value`` as a float after checking it is a finite real number in the given interval.
+
+    ``low_open`` and ``high_open`` exclude the bounds; the message writes the interval out.
+
+    Examples
+    --------
+    >>> check_real(0.9, "momentum", low=0.0, high=1.0, high_open=True)
+    0.9
+    >>> check_real(0, "lr", low=0.0, low_open=True)
+    Traceback (most recent call last):
+        ...
+    ValueError: lr must be a finite number in (0, inf), got 0
+    """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
     v = float(value)

@@ -67,6 +67,13 @@ def apply_mask(x: Any, keep: Any, rate: float) -> Any:
     -------
     tensor
         A backend tensor of ``x``'s shape and dtype.
+
+    Examples
+    --------
+    >>> x = np.array([1.0, np.inf, np.nan, 4.0], dtype="float32")
+    >>> keep = np.array([True, False, False, True])
+    >>> ops.convert_to_numpy(apply_mask(x, keep, 0.5))  # dropped inf and NaN become exactly 0
+    array([2., 0., 0., 8.], dtype=float32)
     """
     x = _check_float_tensor(x, "x")
     rate = check_rate(rate, name="rate")
@@ -141,6 +148,24 @@ class Dropout(keras.layers.Layer):
     dtype (float32) before ``call``: float16 and float64 inputs come back float32. Pass
     ``dtype="float64"`` (or set a policy) to keep them. Integer, boolean and complex inputs are
     refused with a TypeError.
+
+    Examples
+    --------
+    >>> layer = Dropout(0.5, seed=0)
+    >>> x = np.ones((10, 10), dtype="float32")
+    >>> np.array_equal(ops.convert_to_numpy(layer(x)), x)  # no training=True (predict, model(x)): identity
+    True
+    >>> np.unique(ops.convert_to_numpy(layer(x, training=True)))  # dropped 0, kept 1 / (1 - rate)
+    array([0., 2.], dtype=float32)
+
+    A ``noise_shape`` entry of 1 shares one draw along that axis, here one per row:
+
+    >>> layer = Dropout(0.5, noise_shape=(None, 1), seed=1)
+    >>> y = ops.convert_to_numpy(layer(np.ones((6, 3)), training=True))
+    >>> bool((y == y[:, :1]).all())
+    True
+    >>> y.dtype  # the float64 input was cast to the default policy's float32
+    dtype('float32')
     """
 
     def __init__(
@@ -201,6 +226,12 @@ class MCDropout(Dropout):
     and an outer ``training=False`` all give stochastic outputs, while every other layer
     (BatchNormalization in particular) still follows ``training``. Average several passes with
     ``mc_predict``. Same parameters as ``Dropout``.
+
+    Examples
+    --------
+    >>> layer = MCDropout(0.5, seed=0)
+    >>> np.unique(ops.convert_to_numpy(layer(np.ones((10, 10), "float32"), training=False)))  # drops anyway
+    array([0., 2.], dtype=float32)
     """
 
     def call(self, inputs: Any, training: bool | None = None) -> Any:
@@ -288,6 +319,21 @@ def to_mc_dropout(model: keras.Model) -> keras.Model:
         (``GaussianDropout``, ``AlphaDropout``, the ``dropout`` and ``recurrent_dropout`` of
         recurrent layers, attention dropout, dropout layers inside custom layers): leaving it
         off would understate the uncertainty.
+
+    Examples
+    --------
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), keras.layers.Dropout(0.5)])
+    >>> mc = to_mc_dropout(model)
+    >>> [type(layer).__name__ for layer in mc.layers]
+    ['Dense', 'MCDropout']
+    >>> np.array_equal(mc.layers[0].get_weights()[0], model.layers[0].get_weights()[0])  # weights copied
+    True
+    >>> noisy = keras.Sequential([keras.Input((4,)), keras.layers.GaussianDropout(0.1, name="noise")])
+    >>> to_mc_dropout(noisy)
+    Traceback (most recent call last):
+        ...
+    ValueError: to_mc_dropout cannot convert layer 'noise' of type GaussianDropout: only Dropout and
+    SpatialDropout1D/2D/3D layers have an MCDropout equivalent
     """
     if not isinstance(model, keras.Model):
         raise TypeError(f"model must be a keras.Model, got {type(model).__name__}")
@@ -329,6 +375,19 @@ def mc_predict(model: keras.Model, x: Any, n_samples: int = 100) -> tuple[np.nda
     ------
     ValueError
         If ``model`` holds no MCDropout layer: every pass would be the same.
+
+    Examples
+    --------
+    >>> layers = [keras.Input((4,)), keras.layers.Dense(3), keras.layers.Dropout(0.5)]
+    >>> model = keras.Sequential(layers, name="mlp")
+    >>> mean, std = mc_predict(to_mc_dropout(model), np.ones((2, 4), "float32"), n_samples=20)
+    >>> mean.shape, bool((std > 0).all())
+    ((2, 3), True)
+    >>> mc_predict(model, np.ones((2, 4), "float32"))  # the model before conversion
+    Traceback (most recent call last):
+        ...
+    ValueError: model 'mlp' holds no MCDropout layer, so every pass would be the same: convert it with
+    to_mc_dropout(model) first
     """
     n_samples = check_positive_int(n_samples, "n_samples")
     if not isinstance(model, keras.layers.Layer):

@@ -77,6 +77,20 @@ def keep_mask(shape: Sequence[int], rate: float, rng: Any = None) -> np.ndarray:
     The drop probability is then ``t / 256 + f / 256 = rate``, exact to float32 resolution.
     The mask is drawn in blocks of :data:`MASK_BLOCK` elements (in C order), as :func:`dropout`
     draws it. :func:`keep_mask_reference` is the plain one-float-per-element version.
+
+    Examples
+    --------
+    >>> keep_mask((2, 3), 0.5, rng=0)
+    array([[False,  True,  True],
+           [ True,  True,  True]])
+    >>> round(float(keep_mask((1000, 1000), 0.2, rng=0).mean()), 3)  # about 1 - rate is kept
+    0.799
+
+    :func:`dropout` draws this very mask from the same seed:
+
+    >>> x = np.ones(8)
+    >>> np.array_equal(dropout(x, 0.5, rng=1), apply_mask(x, keep_mask(x.shape, 0.5, rng=1), 0.5))
+    True
     """
     rate = check_rate(rate)
     gen = as_generator(rng)
@@ -90,7 +104,18 @@ def keep_mask(shape: Sequence[int], rate: float, rng: Any = None) -> np.ndarray:
 
 
 def keep_mask_reference(shape: Sequence[int], rate: float, rng: Any = None) -> np.ndarray:
-    """The textbook mask: one uniform float per element, kept when it is at least ``rate``."""
+    """The textbook mask: one uniform float per element, kept when it is at least ``rate``.
+
+    Examples
+    --------
+    The same seed gives another mask than :func:`keep_mask`, which draws bytes, not floats:
+
+    >>> keep_mask_reference((2, 3), 0.5, rng=0)
+    array([[ True, False, False],
+           [False,  True,  True]])
+    >>> np.array_equal(keep_mask_reference((2, 3), 0.5, rng=0), keep_mask((2, 3), 0.5, rng=0))
+    False
+    """
     rate = check_rate(rate)
     return as_generator(rng).random(tuple(shape)) >= rate
 
@@ -124,6 +149,15 @@ def apply_mask(x: Any, keep: np.ndarray, rate: float, *, scaling: str = "inverte
     ``keep`` must broadcast to ``x``. This is the function to push one fixed mask through, to
     compare implementations. float16 is scaled in float32: ``1 / (1 - rate)`` may exceed float16's
     range while ``x / (1 - rate)`` does not.
+
+    Examples
+    --------
+    >>> x = np.array([1.0, np.inf, np.nan, 4.0])
+    >>> keep = np.array([True, False, False, True])
+    >>> apply_mask(x, keep, 0.5)  # dropped inf and NaN become 0; kept values are doubled
+    array([2., 0., 0., 8.])
+    >>> apply_mask(x, keep, 0.5, scaling="standard")  # kept values unscaled
+    array([1., 0., 0., 4.])
     """
     x = check_float_array(x)
     rate = check_rate(rate)
@@ -166,7 +200,16 @@ def dropout_reference(x: Any, rate: float, *, training: bool = True, rng: Any = 
     """Inverted dropout in a few lines, for reading: the same conventions as :func:`dropout`.
 
     Kept values are divided by the keep probability ``1 - rate`` in training; inference is the
-    identity. :func:`dropout` computes the same thing faster (and with more options).
+    identity. :func:`dropout` computes the same thing faster (and with more options), from
+    another mask for the same seed (see :func:`keep_mask_reference`).
+
+    Examples
+    --------
+    >>> x = np.ones(8, dtype=np.float32)
+    >>> dropout_reference(x, 0.5, rng=0)  # kept values divided by 1 - rate = 0.5
+    array([2., 0., 0., 0., 2., 2., 2., 2.], dtype=float32)
+    >>> dropout_reference(x, 0.5, training=False)  # inference: the identity
+    array([1., 1., 1., 1., 1., 1., 1., 1.], dtype=float32)
     """
     x = check_float_array(x)
     rate = check_rate(rate)
@@ -211,9 +254,54 @@ def dropout(
     numpy.ndarray
         Array of ``x``'s shape and dtype.
 
+    Raises
+    ------
+    TypeError
+        If ``x`` is not float16, float32 or float64, or an argument has the wrong type.
+    ValueError
+        If ``rate`` is outside [0, 1] or NaN, ``scaling`` is neither ``"inverted"`` nor
+        ``"standard"``, or ``noise_shape`` does not broadcast to ``x``.
+
     References
     ----------
     Srivastava et al., "Dropout: a simple way to prevent neural networks from overfitting", JMLR 2014.
+
+    Examples
+    --------
+    In training, each value is zeroed with probability ``rate`` and the kept ones are divided by
+    ``1 - rate``; at inference dropout is the identity:
+
+    >>> x = np.ones(8, dtype=np.float32)
+    >>> dropout(x, 0.5, rng=0)
+    array([0., 2., 2., 2., 2., 2., 0., 2.], dtype=float32)
+    >>> dropout(x, 0.5, training=False)
+    array([1., 1., 1., 1., 1., 1., 1., 1.], dtype=float32)
+
+    The scaling keeps the mean of the training output equal to the input's:
+
+    >>> round(float(dropout(np.ones(100_000), 0.3, rng=0).mean()), 2)
+    1.0
+
+    The paper's ``"standard"`` scaling leaves training unscaled (same seed, same mask) and scales
+    at inference instead:
+
+    >>> dropout(x, 0.5, rng=0, scaling="standard")
+    array([0., 1., 1., 1., 1., 1., 0., 1.], dtype=float32)
+    >>> dropout(x, 0.5, training=False, scaling="standard")
+    array([0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5], dtype=float32)
+
+    A ``noise_shape`` entry of 1 shares one draw along that axis, here one per row:
+
+    >>> dropout(np.ones((2, 3)), 0.5, rng=0, noise_shape=(None, 1))
+    array([[0., 0., 0.],
+           [2., 2., 2.]])
+
+    ``rate`` is the probability of *dropping*, in [0, 1]:
+
+    >>> dropout(x, 1.5)
+    Traceback (most recent call last):
+        ...
+    ValueError: rate must be in [0, 1], got 1.5
     """
     x = check_float_array(x)
     rate = check_rate(rate)
@@ -246,6 +334,16 @@ def spatial_dropout(
     whether the entire map is kept (and scaled by ``1 / (1 - rate)``) or zeroed.
     Neighbouring activations of a feature map are strongly correlated, so dropping single
     elements removes little information; dropping the whole map does.
+
+    Examples
+    --------
+    >>> x = np.ones((2, 4, 4, 3), dtype=np.float32)  # (batch, height, width, channels)
+    >>> y = spatial_dropout(x, 0.5, rng=0)
+    >>> y[:, 0, 0, :]  # one draw per sample and channel
+    array([[0., 2., 2.],
+           [2., 2., 2.]], dtype=float32)
+    >>> bool((y == y[:, :1, :1, :]).all())  # each map is all zeros or all twos
+    True
     """
     x = check_float_array(x)
     if not 3 <= x.ndim <= 5:
@@ -264,6 +362,12 @@ def gaussian_dropout(x: Any, rate: float, *, training: bool = True, rng: Any = N
     Each element is multiplied by a draw from N(1, rate / (1 - rate)), the mean and variance of
     inverted dropout's Bernoulli(1 - rate) / (1 - rate) multiplier. ``rate=1`` gives zeros
     (infinite noise leaves no signal).
+
+    Examples
+    --------
+    >>> y = gaussian_dropout(np.ones(100_000), 0.2, rng=0)
+    >>> round(float(y.mean()), 2), round(float(y.var()), 2)  # N(1, 0.2 / 0.8)
+    (1.0, 0.25)
     """
     x = check_float_array(x)
     rate = check_rate(rate)
@@ -287,6 +391,18 @@ def alpha_dropout(x: Any, rate: float, *, training: bool = True, rng: Any = None
     map ``a * y + b`` restores zero mean and unit variance for standardized inputs, with
     ``a = ((1 - rate) * (1 + rate * alpha'**2)) ** -0.5`` and ``b = -a * alpha' * rate``.
     ``rate=1`` gives zeros.
+
+    Examples
+    --------
+    Standardized inputs come out standardized, where plain dropout would raise the variance:
+
+    >>> x = np.random.default_rng(1).standard_normal(100_000)
+    >>> x = (x - x.mean()) / x.std()
+    >>> y = alpha_dropout(x, 0.1, rng=0)
+    >>> abs(float(y.mean())) < 0.01, round(float(y.std()), 2)
+    (True, 1.0)
+    >>> round(float(dropout(x, 0.1, rng=0).std()), 2)
+    1.05
     """
     x = check_float_array(x)
     rate = check_rate(rate)
@@ -311,6 +427,16 @@ def drop_connect(weight: Any, rate: float, *, training: bool = True, rng: Any = 
     ``j`` of ``W``; DropConnect draws every entry independently. This draws one mask per call
     (per minibatch) and leaves the bias to the caller; Wan et al. draw a mask per example and
     mask the biases too.
+
+    Examples
+    --------
+    >>> W = np.ones((3, 4))
+    >>> drop_connect(W, 0.5, rng=0)  # every weight kept (and doubled) or dropped on its own
+    array([[0., 2., 2., 2.],
+           [2., 2., 0., 2.],
+           [0., 2., 2., 2.]])
+    >>> np.ones((1, 3)) @ drop_connect(W, 0.5, rng=0)  # in place of W in the layer's product
+    array([[2., 6., 4., 6.]])
     """
     return dropout(weight, rate, training=training, rng=rng)
 
@@ -323,6 +449,17 @@ def drop_path(
     ``x`` is the output of a residual branch, batch first; each sample's entire branch output is
     zeroed with probability ``rate`` (one draw per sample), the kept ones divided by ``1 - rate``
     when ``scale_by_keep`` is True. The caller adds the result to the skip connection.
+
+    Examples
+    --------
+    >>> branch = np.ones((4, 3))  # a batch of 4 residual-branch outputs
+    >>> drop_path(branch, 0.5, rng=0)  # one draw per sample
+    array([[0., 0., 0.],
+           [2., 2., 2.],
+           [2., 2., 2.],
+           [2., 2., 2.]])
+    >>> drop_path(branch, 0.5, rng=0, scale_by_keep=False)[:, 0]
+    array([0., 1., 1., 1.])
     """
     x = check_float_array(x)
     if x.ndim < 1:
@@ -354,6 +491,19 @@ def drop_block(
     zeroes a ``block_size`` x ``block_size`` square. Every sample and channel has its own mask.
     Kept values are rescaled by the realized fraction kept (the number of elements over the number
     kept), as in the paper and torchvision.
+
+    Examples
+    --------
+    One 2 x 2 block dropped from a 5 x 5 map; the 21 kept values are scaled by 25 / 21:
+
+    >>> x = np.ones((1, 1, 5, 5))  # (batch, channels, height, width)
+    >>> y = drop_block(x, 0.2, block_size=2, rng=1, data_format="channels_first")
+    >>> print(np.round(y[0, 0], 2))
+    [[1.19 1.19 1.19 1.19 1.19]
+     [0.   0.   1.19 1.19 1.19]
+     [0.   0.   1.19 1.19 1.19]
+     [1.19 1.19 1.19 1.19 1.19]
+     [1.19 1.19 1.19 1.19 1.19]]
     """
     x = check_float_array(x)
     rate = check_rate(rate)

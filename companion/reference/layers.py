@@ -68,6 +68,16 @@ class Dense(Layer):
     ----------
     He, Zhang, Ren and Sun, "Delving deep into rectifiers: surpassing human-level performance on
     ImageNet classification", ICCV 2015.
+
+    Examples
+    --------
+    >>> layer = Dense(3, 2, rng=0)
+    >>> layer.forward(np.ones((4, 3), dtype=np.float32), training=True).shape  # (batch, out_features)
+    (4, 2)
+    >>> sorted(layer.params()), layer.b  # the bias starts at zero
+    (['W', 'b'], array([0., 0.], dtype=float32))
+    >>> round(float(Dense(1000, 500, rng=0).W.std()), 4)  # He-normal: sqrt(2 / 1000)
+    0.0447
     """
 
     def __init__(self, in_features: int, out_features: int, *, rng: Any = None) -> None:
@@ -112,7 +122,16 @@ class Dense(Layer):
 
 
 class ReLU(Layer):
-    """Rectified linear unit, ``max(x, 0)``; its gradient is 1 where the output is positive, else 0."""
+    """Rectified linear unit, ``max(x, 0)``; its gradient is 1 where the output is positive, else 0.
+
+    Examples
+    --------
+    >>> relu = ReLU()
+    >>> relu.forward(np.array([-1.0, 0.0, 2.0], dtype=np.float32), training=True)
+    array([0., 0., 2.], dtype=float32)
+    >>> relu.backward(np.ones(3, dtype=np.float32))  # the gradient at 0 is taken as 0
+    array([0., 0., 1.], dtype=float32)
+    """
 
     def __init__(self) -> None:
         self._active: np.ndarray | None = None
@@ -160,6 +179,26 @@ class Dropout(Layer):
     ----------
     Srivastava, Hinton, Krizhevsky, Sutskever and Salakhutdinov, "Dropout: a simple way to prevent
     neural networks from overfitting", JMLR 15, 2014.
+
+    Examples
+    --------
+    The layer drops what ``dropout(x, 0.5, rng=0)`` drops, and the backward pass applies the same
+    mask and scale to the gradient:
+
+    >>> layer = Dropout(0.5, rng=0)
+    >>> x = np.ones((1, 8), dtype=np.float32)
+    >>> layer.forward(x, training=True)
+    array([[0., 2., 2., 2., 2., 2., 0., 2.]], dtype=float32)
+    >>> layer.backward(np.full_like(x, 3.0))
+    array([[0., 6., 6., 6., 6., 6., 0., 6.]], dtype=float32)
+    >>> layer.forward(x, training=False)  # inference: the identity
+    array([[1., 1., 1., 1., 1., 1., 1., 1.]], dtype=float32)
+
+    A fixed mask (True keeps) broadcasts to the input, here one column kept for every row:
+
+    >>> Dropout(0.5, fixed_mask=np.array([True, False])).forward(np.ones((2, 2), dtype=np.float32), True)
+    array([[2., 0.],
+           [2., 0.]], dtype=float32)
     """
 
     def __init__(
@@ -206,6 +245,15 @@ class Sequential:
 
     ``params()`` and ``grads()`` merge the layers' dicts with keys ``"<index>.<name>"``, for
     example ``"0.W"`` for the weights of the first layer.
+
+    Examples
+    --------
+    >>> model = Sequential([Dense(4, 3, rng=0), ReLU(), Dense(3, 2, rng=1)])
+    >>> sorted(model.params())
+    ['0.W', '0.b', '2.W', '2.b']
+    >>> proba = model.predict_proba(np.ones((5, 4), dtype=np.float32))
+    >>> proba.shape, bool(np.allclose(proba.sum(axis=1), 1.0))  # one probability row per example
+    ((5, 2), True)
     """
 
     def __init__(self, layers: Sequence[Layer]) -> None:
@@ -279,6 +327,15 @@ def mlp(
         every dropout mask, so the same seed gives the same network and the same masks.
     scaling
         ``"inverted"`` or ``"standard"``, passed to every Dropout layer.
+
+    Examples
+    --------
+    >>> mlp((784, 256, 256, 10), input_rate=0.2, hidden_rate=0.5, rng=0)
+    Sequential([Dropout(0.2, scaling='inverted'), Dense(784, 256), ReLU(),
+                Dropout(0.5, scaling='inverted'), Dense(256, 256), ReLU(),
+                Dropout(0.5, scaling='inverted'), Dense(256, 10)])
+    >>> mlp((784, 10), rng=0)  # no hidden layer, no dropout: logistic regression
+    Sequential([Dense(784, 10)])
     """
     if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 2:
         raise ValueError(f"sizes must be a sequence of at least two positive ints, got {sizes!r}")

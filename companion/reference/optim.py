@@ -19,6 +19,21 @@ class SGD:
 
     Each step, with ``g = grad + weight_decay * param``: ``v = momentum * v + g`` (``v = g`` on the
     first step) and ``param -= lr * v`` -- the same update as ``torch.optim.SGD``.
+
+    Examples
+    --------
+    Two steps with the same gradient: ``v`` is 1, then ``0.9 * 1 + 1 = 1.9``:
+
+    >>> params = {"w": np.array([1.0, -2.0])}
+    >>> opt = SGD(lr=0.1, momentum=0.9)
+    >>> for _ in range(2):
+    ...     opt.step(params, {"w": np.array([1.0, 1.0])})
+    >>> params["w"]  # updated in place: 1 - 0.1 - 0.19 and -2 - 0.1 - 0.19
+    array([ 0.71, -2.29])
+    >>> SGD(lr=0)
+    Traceback (most recent call last):
+        ...
+    ValueError: lr must be a finite number in (0, inf), got 0
     """
 
     def __init__(self, lr: float, momentum: float = 0.0, weight_decay: float = 0.0) -> None:
@@ -56,6 +71,16 @@ class Adam:
     References
     ----------
     Kingma and Ba, "Adam: a method for stochastic optimization", ICLR 2015.
+
+    Examples
+    --------
+    Thanks to the bias correction, the first step moves each parameter by about ``lr`` against
+    the sign of its gradient, whatever the gradient's size:
+
+    >>> params = {"w": np.array([1.0, 1.0])}
+    >>> Adam(lr=0.1).step(params, {"w": np.array([1e-3, -50.0])})
+    >>> np.round(params["w"], 4)
+    array([0.9, 1.1])
     """
 
     def __init__(

@@ -96,6 +96,15 @@ def apply_mask(x: Tensor, keep: Tensor, p: float) -> Tensor:
         If ``x`` is not floating point or ``keep`` is not boolean; if ``p`` is not a real number.
     ValueError
         If ``p`` is outside [0, 1] or NaN.
+
+    Examples
+    --------
+    >>> x = torch.tensor([1.0, float("inf"), float("nan"), 4.0])
+    >>> keep = torch.tensor([True, False, False, True])
+    >>> apply_mask(x, keep, 0.5)  # dropped inf and NaN become exactly 0
+    tensor([2., 0., 0., 8.])
+    >>> x * keep / 0.5  # multiplying by the mask instead turns them into NaN
+    tensor([2., nan, nan, 8.])
     """
     x = _check_float_tensor(x, "x")
     p = check_rate(p, name="p")
@@ -131,8 +140,19 @@ class Dropout(nn.Module):
     Examples
     --------
     >>> layer = Dropout(p=0.5)
-    >>> y = layer(torch.ones(4))        # training mode: each value 0 or 2
-    >>> y_eval = layer.eval()(torch.ones(4))  # identity
+    >>> _ = torch.manual_seed(0)
+    >>> layer(torch.ones(8))  # training mode: kept values divided by 1 - p
+    tensor([0., 0., 2., 0., 0., 0., 2., 2.])
+    >>> layer.eval()(torch.ones(4))  # eval mode: the identity
+    tensor([1., 1., 1., 1.])
+
+    Under the same seed it drops what ``torch.nn.Dropout`` drops:
+
+    >>> x = torch.randn(1000)
+    >>> _ = torch.manual_seed(1); ours = Dropout(0.3)(x)
+    >>> _ = torch.manual_seed(1); theirs = nn.Dropout(0.3)(x)
+    >>> torch.equal(ours == 0, theirs == 0), torch.allclose(ours, theirs)
+    (True, True)
     """
 
     def __init__(self, p: float = 0.5) -> None:
@@ -192,8 +212,14 @@ class DropConnectLinear(nn.Linear):
     Examples
     --------
     >>> layer = DropConnectLinear(784, 256, p=0.5)
-    >>> y = layer(torch.ones(32, 784))          # training mode: one thinned weight matrix
-    >>> y_eval = layer.eval()(torch.ones(32, 784))  # the plain linear map
+    >>> layer.load_state_dict(nn.Linear(784, 256).state_dict())  # nn.Linear's parameters
+    <All keys matched successfully>
+    >>> y = layer(torch.ones(32, 784))  # training mode: one thinned weight matrix for the batch
+    >>> bool((y == y[0]).all())  # equal inputs, equal outputs: the mask is shared
+    True
+    >>> x = torch.randn(32, 784)
+    >>> torch.equal(layer.eval()(x), F.linear(x, layer.weight, layer.bias))  # eval: the plain map
+    True
     """
 
     def __init__(
@@ -228,6 +254,15 @@ def saved_for_backward(module: nn.Module, x: Tensor) -> list[tuple[str, int]]:
 
     Uses ``torch.autograd.graph.saved_tensors_hooks``; ``x`` should require a gradient, or there is
     nothing to save for.
+
+    Examples
+    --------
+    The companion's ``Dropout`` keeps a boolean mask, a byte per element; on the CPU
+    ``nn.Dropout`` keeps a float32 one, four bytes per element:
+
+    >>> x = torch.ones(1000, requires_grad=True)
+    >>> saved_for_backward(Dropout(0.5), x), saved_for_backward(nn.Dropout(0.5), x)
+    ([('bool', 1000)], [('float32', 4000)])
     """
     saved: list[tuple[str, int]] = []
 
@@ -247,6 +282,14 @@ def dropout_modules(model: nn.Module) -> list[nn.Module]:
     ``Dropout1d/2d/3d``, ``AlphaDropout``, ``FeatureAlphaDropout``) and the companion ``Dropout``.
     ``isinstance(m, nn.Dropout)`` alone would miss ``Dropout2d`` and the alpha variants, which do
     not subclass ``nn.Dropout``.
+
+    Examples
+    --------
+    >>> model = nn.Sequential(nn.Linear(4, 8), nn.Dropout2d(0.2), nn.AlphaDropout(0.1), Dropout(0.5))
+    >>> [type(m).__name__ for m in dropout_modules(model)]
+    ['Dropout2d', 'AlphaDropout', 'Dropout']
+    >>> isinstance(model[1], nn.Dropout)
+    False
     """
     _check_module(model)
     return [m for m in model.modules() if isinstance(m, (_DropoutNd, Dropout))]
@@ -259,6 +302,12 @@ def enable_mc_dropout(model: nn.Module) -> nn.Module:
     BatchNorm keeps normalizing with its running statistics and leaves them unchanged.
     ``model.train()`` instead would switch BatchNorm to batch statistics too. Modifies ``model`` in
     place and returns it; see ``mc_dropout`` for a version that restores the previous modes.
+
+    Examples
+    --------
+    >>> model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Dropout(0.5))
+    >>> [m.training for m in enable_mc_dropout(model)]  # only the dropout module trains
+    [False, False, True]
     """
     modules = dropout_modules(model)  # validates model
     model.eval()
@@ -278,7 +327,11 @@ def mc_dropout(model: nn.Module) -> Iterator[nn.Module]:
     --------
     >>> model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Dropout(0.5))
     >>> with mc_dropout(model):
-    ...     y = model(torch.ones(1, 4))  # dropout on, BatchNorm in inference mode
+    ...     y = model(torch.ones(1, 4))  # dropout on, BatchNorm in inference mode: a batch of 1 works
+    ...     [m.training for m in model]
+    [False, False, True]
+    >>> [m.training for m in model]  # the training mode of every module is back
+    [True, True, True]
     """
     _check_module(model)
     previous = [(module, module.training) for module in model.modules()]
@@ -321,6 +374,17 @@ def mc_predict(
     ------
     ValueError
         If ``model`` holds no dropout module (the passes would all be equal).
+
+    Examples
+    --------
+    >>> model = nn.Sequential(nn.Dropout(0.5), nn.Linear(4, 3))
+    >>> mean, std = mc_predict(model, torch.ones(2, 4), n_samples=50)
+    >>> mean.shape, torch.allclose(mean.sum(dim=-1), torch.ones(2)), bool((std > 0).all())
+    (torch.Size([2, 3]), True, True)
+    >>> mc_predict(nn.Linear(4, 3), torch.ones(2, 4))
+    Traceback (most recent call last):
+        ...
+    ValueError: model holds no dropout module, so Monte Carlo dropout would return 100 equal passes
     """
     n_samples = check_positive_int(n_samples, "n_samples")
     softmax = check_bool(softmax, "softmax")
