@@ -8,7 +8,8 @@ The package is layered, and its folders show it:
   reference's conventions and import their framework when imported;
 * :mod:`companion.experiments`: what the chapters share (sweeps, ensembles, statistics, plots),
   built on the layers below;
-* at the top, :mod:`companion.data` (MNIST with its offline fallback),
+* at the top, :mod:`companion.data` (MNIST with its offline fallback), :mod:`companion.history`
+  (the one record of a training run),
   :mod:`companion.seeding` and :mod:`companion.validation` (the one set of argument checks).
 
 Importing ``companion`` loads NumPy only.

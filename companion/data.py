@@ -20,7 +20,7 @@ import numpy as np
 
 from .validation import as_generator, check_int_in
 
-__all__ = ["MNIST", "load_mnist", "stratified_subset", "ENV_VAR", "KERAS_CACHE"]
+__all__ = ["MNIST", "load_mnist", "stratified_subset", "rotate_digits", "ENV_VAR", "KERAS_CACHE"]
 
 #: Environment variable that may point at an ``mnist.npz`` file.
 ENV_VAR = "DROPOUT_BOOK_MNIST"
@@ -116,6 +116,30 @@ def stratified_subset(
     chosen = np.concatenate([gen.choice(ix, q, replace=False) for ix, q in zip(per_class, quotas)])
     chosen = gen.permutation(chosen)
     return x[chosen], y[chosen]
+
+
+def rotate_digits(x: np.ndarray, degrees: float) -> np.ndarray:
+    """Rotate flattened 28 x 28 digits counter-clockwise about their centre, keeping the size.
+
+    Bilinear interpolation (``scipy.ndimage.rotate`` with ``order=1``), zeros where the turned
+    image leaves the frame. The chapters use it to move test digits away from the training
+    distribution (chapter 2) and to corrupt BatchNorm's running statistics (chapter 7).
+
+    Examples
+    --------
+    >>> x = np.zeros((1, 784), np.float32)
+    >>> x[0, 0] = 1.0                    # the top-left pixel
+    >>> int(rotate_digits(x, 90).argmax())  # counter-clockwise: now bottom-left
+    756
+    """
+    from scipy import ndimage
+
+    x = np.asarray(x, dtype=np.float32)
+    if x.ndim != 2 or x.shape[1] != 784:
+        raise ValueError(f"x must have shape (n, 784), got shape {x.shape}")
+    images = x.reshape(-1, 28, 28)
+    turned = ndimage.rotate(images, float(degrees), axes=(1, 2), reshape=False, order=1)
+    return turned.reshape(len(x), -1)
 
 
 def _load_first_available(path, download: bool, test_fraction: float) -> MNIST:

@@ -56,22 +56,6 @@ def test_feature_maps_are_the_block_outputs_and_restore_the_mode():
         cnn.feature_maps(nn.Sequential(nn.Linear(784, 2)), x)
 
 
-def test_train_classifier_learns_a_separable_problem():
-    rng = np.random.default_rng(0)
-    y = rng.integers(0, 2, 200)
-    x = np.zeros((200, 784), dtype=np.float32)
-    x[y == 1, :392] = 1.0  # class 1: the top half of the image is bright
-    x += rng.normal(0, 0.1, x.shape).astype(np.float32)
-    torch.manual_seed(0)
-    model = cnn.train_classifier(cnn.small_cnn((4,), n_classes=2), x, y, epochs=3, batch_size=20, lr=1e-2)
-    assert not model.training
-    with torch.no_grad():
-        accuracy = (model(torch.as_tensor(x)).argmax(1).numpy() == y).mean()
-    assert accuracy > 0.95
-    with pytest.raises(ValueError, match="epochs"):
-        cnn.train_classifier(model, x, y, epochs=0)
-
-
 # --- neighbour measures ---------------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ from companion.experiments.ensembles import (  # noqa: E402
     thinned_proba,
     weight_scaled_proba,
 )
+from companion.reference import log_loss  # noqa: E402
 from companion.torch.training import BatchedMLP, MLPConfig  # noqa: E402
 
 
@@ -82,6 +83,10 @@ def test_log_loss_and_error_match_numpy():
     assert loss.shape == error.shape == (2,)
     np.testing.assert_allclose(loss, -np.log(p[:, np.arange(10), y]).mean(1), rtol=1e-5)
     np.testing.assert_allclose(error, (p.argmax(-1) != y).mean(1))
+    # the one log-loss clip: a confident mistake costs what companion.reference.log_loss says
+    p[0, 0] = np.eye(4)[(y[0] + 1) % 4]
+    loss, _ = log_loss_and_error(torch.from_numpy(p), y)
+    np.testing.assert_allclose(loss, [log_loss(member, y) for member in p], rtol=1e-12)
     with pytest.raises(ValueError, match="proba"):
         log_loss_and_error(torch.from_numpy(p), y[:5])
 

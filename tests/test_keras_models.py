@@ -1,4 +1,4 @@
-"""Tests of companion.keras.models: the MLP builder, the helpers and the seed-repeated training loop."""
+"""Tests of companion.keras.models: the MLP builder and one-hot labels."""
 from __future__ import annotations
 
 import numpy as np
@@ -107,73 +107,3 @@ def test_one_hot_and_its_checks():
     for bad in (np.array([0.5]), np.array([[1]]), np.array([3]), np.array([-1])):
         with pytest.raises(ValueError):
             km.one_hot(bad, 3)
-
-
-def test_log_loss_matches_keras_and_accepts_both_label_forms():
-    rng = np.random.default_rng(1)
-    p = rng.dirichlet(np.ones(4), size=50).astype("float32")
-    y = rng.integers(0, 4, 50)
-    expected = float(keras.ops.convert_to_numpy(keras.losses.categorical_crossentropy(km.one_hot(y, 4), p)).mean())
-    assert km.log_loss(p, y) == pytest.approx(expected, rel=1e-5)
-    assert km.log_loss(p, km.one_hot(y, 4)) == pytest.approx(km.log_loss(p, y))
-    assert np.isfinite(km.log_loss(np.eye(4)[(y + 1) % 4], y))  # confident mistakes are clipped, not infinite
-
-
-def _toy_problem(n=240, d=6, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n, d)).astype("float32")
-    y = (x[:, 0] + x[:, 1] > 0).astype(np.int64) + (x[:, 2] > 1).astype(np.int64)
-    return x, y
-
-
-def test_train_over_seeds_shapes_metrics_and_reproducibility():
-    x, y = _toy_problem()
-    yh = km.one_hot(y, 3)
-    kwargs = dict(validation_data=(x[:60], yh[:60]), test_data=(x[60:120], yh[60:120]), epochs=3, batch_size=32)
-
-    def build():
-        return km.build_mlp((16,), 0.2, input_dim=6, n_classes=3)
-
-    runs = km.train_over_seeds(build, x[120:], yh[120:], seeds=[0, 1], keep_models=True, **kwargs)
-    assert runs.seeds == (0, 1)
-    assert set(runs.history) == {"loss", "accuracy", "train_loss", "train_accuracy", "val_loss", "val_accuracy"}
-    assert all(v.shape == (2, 3) for v in runs.history.values())
-    assert runs.test_loss.shape == runs.test_accuracy.shape == runs.seconds.shape == (2,)
-    assert np.all((runs.test_accuracy >= 0) & (runs.test_accuracy <= 1)) and np.all(runs.seconds > 0)
-    np.testing.assert_array_equal(runs.epochs, [1, 2, 3])
-    np.testing.assert_allclose(runs.final_gap_loss, runs.history["val_loss"][:, -1] - runs.history["train_loss"][:, -1])
-    np.testing.assert_allclose(runs.final_gap_accuracy,
-                               runs.history["train_accuracy"][:, -1] - runs.history["val_accuracy"][:, -1])
-    # the same seed reproduces the same run, whatever ran before it
-    again = km.train_over_seeds(build, x[120:], yh[120:], seeds=[1], **kwargs)
-    np.testing.assert_allclose(again.history["val_loss"][0], runs.history["val_loss"][1], rtol=1e-5)
-    np.testing.assert_allclose(again.test_loss[0], runs.test_loss[1], rtol=1e-5)
-    assert again.models == ()
-    # kept models still work after later runs (and their clear_session calls)
-    assert len(runs.models) == 2
-    for model, loss in zip(runs.models, runs.test_loss):
-        assert model.evaluate(x[60:120], yh[60:120], verbose=0)[0] == pytest.approx(loss, rel=1e-5)
-
-
-def test_inference_metrics_agree_with_evaluate():
-    x, y = _toy_problem(n=100)
-    seed_everything(3)
-    model = km.build_mlp((16,), 0.5, input_dim=6, n_classes=3)
-    callback = km.InferenceMetrics(x, km.one_hot(y, 3), batch_size=30)
-    model.fit(x, km.one_hot(y, 3), epochs=2, batch_size=25, verbose=0, callbacks=[callback])
-    loss, acc = model.evaluate(x, km.one_hot(y, 3), verbose=0)
-    assert len(callback.loss) == len(callback.accuracy) == 2
-    assert callback.loss[-1] == pytest.approx(loss, rel=1e-4)
-    assert callback.accuracy[-1] == pytest.approx(acc)
-
-
-def test_train_over_seeds_refuses_bad_arguments():
-    x, y = _toy_problem(n=20)
-    yh = km.one_hot(y, 3)
-    common = dict(validation_data=(x, yh), test_data=(x, yh))
-    with pytest.raises(ValueError):
-        km.train_over_seeds(lambda: None, x, yh, seeds=[], **common)
-    with pytest.raises(ValueError):
-        km.train_over_seeds(lambda: None, x, yh, seeds=[0], epochs=0, **common)
-    with pytest.raises(TypeError):
-        km.train_over_seeds(lambda: None, x, yh, seeds=[0], keep_models=1, **common)

@@ -53,13 +53,36 @@ def test_fit_and_train_epoch():
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Dropout(0.2), torch.nn.Linear(16, 3))
     history = fit(model, x, y, x, y, epochs=3, batch_size=32, lr=1e-2)
-    assert len(history.test_acc) == len(history.epoch_seconds) == 3 and history.test_acc[-1] > 0.8
+    assert len(history.val_acc) == len(history.epoch_seconds) == 3 and history.val_acc[-1] > 0.8
+    assert history.train_acc and not history.running_loss  # torch reports no running average
     assert not model.training
     opt = torch.optim.SGD(model.parameters(), lr=0.0)
     before = [p.detach().clone() for p in model.parameters()]
     seconds = train_epoch(model, opt, torch.from_numpy(x), torch.from_numpy(y), batch_size=64)
     assert seconds > 0 and model.training
     assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))  # lr 0 leaves the weights
+
+
+def test_fit_without_recording_trains_the_same_model():
+    x, y = blobs()
+    models = []
+    for record in (True, False):
+        torch.manual_seed(0)
+        models.append(torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Dropout(0.5),
+                                          torch.nn.Linear(16, 3)))
+        history = fit(models[-1], x, y, x, y, epochs=2, batch_size=16, seed=3, record=record)
+        assert len(history.epoch_seconds) == 2 and len(history.val_loss) == (2 if record else 0)
+    assert all(torch.equal(a, b) for a, b in zip(*(m.parameters() for m in models)))
+
+
+@pytest.mark.parametrize("kwargs, error", [(dict(optimizer="adagrad"), ValueError), (dict(record=1), TypeError),
+                                           (dict(x_val=None), ValueError)])
+def test_fit_refuses_bad_arguments(kwargs, error):
+    x, y = blobs()
+    model = torch.nn.Linear(8, 3)
+    args = dict(x_val=x, y_val=y, epochs=1, batch_size=8) | kwargs
+    with pytest.raises(error, match=list(kwargs)[0]):
+        fit(model, x, y, **args)
 
 
 @pytest.mark.parametrize("kwargs, error", [(dict(hidden_rate=1.5), ValueError), (dict(input_rate="0.1"), TypeError),

@@ -1,6 +1,7 @@
 """Dropout next to batch normalization: the variance shift (Li et al. 2019) and how to measure it.
 
-Used by chapter 7 (and the BatchNorm placement study).
+Used by chapter 2 (the BatchNorm network of its MC-dropout section) and chapter 7 (the placement
+study).
 
 In training, inverted dropout keeps the mean of a unit but raises its variance; at inference the
 unit's variance is lower again. A BatchNorm layer placed *after* dropout learns its running variance

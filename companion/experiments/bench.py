@@ -96,32 +96,25 @@ def mlp_epoch_timings(repeats: int, n: int = 4000, sizes: tuple[int, ...] = (784
     history = numpy_nn.fit(model, x, y, epochs=repeats + 1, batch_size=batch_size, optimizer=opt, rng=rng)
     numpy_seconds = float(np.median(history.epoch_seconds[1:]))
 
-    layers: list[torch.nn.Module] = [torch.nn.Dropout(0.2)]
-    for n_in, n_out in zip(sizes[:-2], sizes[1:-1]):
-        layers += [torch.nn.Linear(n_in, n_out), torch.nn.ReLU(), torch.nn.Dropout(0.5)]
-    net = torch.nn.Sequential(*layers, torch.nn.Linear(sizes[-2], sizes[-1]))
+    from ..torch.convert import to_torch
+    from ..torch.training import train_epoch
+
+    net = to_torch(model)  # the same architecture, dropout included, as nn.Sequential
     torch_opt = torch.optim.Adam(net.parameters(), 1e-3)
     xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    torch_seconds = median_seconds(
+        lambda: train_epoch(net, torch_opt, xt, yt, batch_size=batch_size), repeats
+    )
 
-    def torch_epoch() -> None:
-        net.train()
-        for i in torch.randperm(n).split(batch_size):
-            loss = torch.nn.functional.cross_entropy(net(xt[i]), yt[i])
-            torch_opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch_opt.step()
+    from ..keras.models import build_mlp, one_hot  # imports TensorFlow: after the torch timing
 
-    torch_seconds = median_seconds(torch_epoch, repeats)
+    kmodel = build_mlp(sizes[1:-1], rate=0.5, input_rate=0.2, input_dim=sizes[0],
+                       n_classes=sizes[-1])
+    y_1h = one_hot(y, sizes[-1])
 
-    import keras
+    def keras_epoch() -> None:
+        kmodel.fit(x, y_1h, epochs=1, batch_size=batch_size, verbose=0)
 
-    kmodel = keras.Sequential([keras.Input((sizes[0],)), keras.layers.Dropout(0.2)]
-                              + [layer for width in sizes[1:-1] for layer in
-                                 (keras.layers.Dense(width, activation="relu"), keras.layers.Dropout(0.5))]
-                              + [keras.layers.Dense(sizes[-1])])
-    kmodel.compile(optimizer=keras.optimizers.Adam(1e-3),
-                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-    keras_epoch = lambda: kmodel.fit(x, y, epochs=1, batch_size=batch_size, verbose=0)
     return {"numpy_nn epoch": numpy_seconds, "torch epoch": torch_seconds,
             "keras epoch": median_seconds(keras_epoch, repeats)}
 

@@ -9,7 +9,6 @@ measurable:
 
 * :func:`small_cnn` builds a two-block CNN with no dropout, element-wise dropout
   (``nn.Dropout``) or spatial dropout (``nn.Dropout2d``) after each block;
-* :func:`train_classifier` trains it (a lean loop with no per-epoch evaluation);
 * :func:`feature_maps` returns the output of one block, the tensor its dropout layer acts on;
 * :func:`neighbour_correlation` measures the lag-1 spatial correlation of feature maps;
 * :func:`neighbour_estimate` and :func:`reconstruction_error` estimate every dropped activation
@@ -29,12 +28,11 @@ import torch
 from torch import nn
 
 from ..validation import check_bool, check_int_in, check_positive_int, check_rate
-from ..torch.training import module_mode, train_epoch
+from ..torch.training import module_mode
 
 __all__ = [
     "DROPOUT_KINDS",
     "small_cnn",
-    "train_classifier",
     "feature_maps",
     "neighbour_correlation",
     "neighbour_estimate",
@@ -110,34 +108,6 @@ def small_cnn(
     model = nn.Sequential(*layers)
     model.block_ends = tuple(block_ends)
     return model
-
-
-def train_classifier(
-    model: nn.Module,
-    x: Any,
-    y: Any,
-    *,
-    epochs: int,
-    batch_size: int = 64,
-    lr: float = 1e-3,
-    seed: int = 0,
-) -> nn.Module:
-    """Train a classifier with Adam and cross-entropy, without evaluating between epochs.
-
-    A lean version of ``companion.torch.training.fit`` for when only the final model matters
-    (evaluate it afterwards with ``companion.torch.training.evaluate``). The data order comes
-    from ``seed``; seed the initialization (and the dropout masks) with
-    ``companion.seed_everything`` before building the model. Returns the model in eval mode.
-    """
-    epochs, batch_size = check_positive_int(epochs, "epochs"), check_positive_int(batch_size, "batch_size")
-    dev = next(model.parameters()).device
-    xt = torch.as_tensor(np.asarray(x), dtype=torch.float32, device=dev)
-    yt = torch.as_tensor(np.asarray(y), dtype=torch.long, device=dev)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    gen = torch.Generator().manual_seed(int(seed))
-    for _ in range(epochs):
-        train_epoch(model, opt, xt, yt, batch_size=batch_size, generator=gen)
-    return model.eval()
 
 
 @torch.no_grad()

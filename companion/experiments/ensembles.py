@@ -33,8 +33,13 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from ..validation import check_positive_int
+from ..reference.losses import PROBABILITY_FLOOR
 from ..torch.training import BatchedMLP, module_mode
+from ..validation import check_positive_int
+
+#: Keeps ``log p`` finite in the geometric mean when a float32 softmax underflows to 0; far
+#: below any probability that matters (the log-loss itself clips at ``PROBABILITY_FLOOR``).
+_LOG_FLOOR = 1e-30
 
 __all__ = [
     "select_members",
@@ -143,13 +148,15 @@ def average_proba(samples: torch.Tensor, how: str = "arithmetic") -> torch.Tenso
         raise ValueError(f"how must be one of {_HOW}, got {how!r}")
     if how == "arithmetic":
         return samples.mean(dim=0)
-    return torch.softmax(torch.log(samples.clamp_min(1e-30)).mean(dim=0), dim=-1)
+    return torch.softmax(torch.log(samples.clamp_min(_LOG_FLOOR)).mean(dim=0), dim=-1)
 
 
 def log_loss_and_error(proba: torch.Tensor, y: Any) -> tuple[np.ndarray, np.ndarray]:
     """Mean log-loss (nats) and error rate of probabilities of shape (..., n, classes) against labels ``y``.
 
-    Returns two arrays of shape ``proba.shape[:-2]`` (one value per member, for example).
+    The probabilities are clipped as :func:`companion.reference.log_loss` clips them (to
+    ``[PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR]``). Returns two arrays of shape
+    ``proba.shape[:-2]`` (one value per member, for example).
     """
     y = torch.as_tensor(np.asarray(y) if not isinstance(y, torch.Tensor) else y, dtype=torch.long,
                         device=proba.device)
@@ -157,7 +164,7 @@ def log_loss_and_error(proba: torch.Tensor, y: Any) -> tuple[np.ndarray, np.ndar
         raise ValueError(f"proba must have shape (..., {len(y)}, classes), got {tuple(proba.shape)}")
     index = y.view(*([1] * (proba.ndim - 2)), -1, 1).expand(*proba.shape[:-1], 1)
     picked = proba.gather(-1, index).squeeze(-1)
-    loss = -torch.log(picked.clamp_min(1e-30)).mean(dim=-1)
+    loss = -torch.log(picked.double().clamp(PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR)).mean(dim=-1)
     error = (proba.argmax(dim=-1) != y).float().mean(dim=-1)
     return loss.cpu().numpy().astype(float), error.cpu().numpy().astype(float)
 
@@ -231,7 +238,7 @@ def mc_curve(
         for s in range(1, ks[-1] + 1):
             p = thinned_proba(model, x, 1)[0]
             sum_p = sum_p + p
-            sum_log_p = sum_log_p + torch.log(p.clamp_min(1e-30))
+            sum_log_p = sum_log_p + torch.log(p.clamp_min(_LOG_FLOOR))
             if s == ks[j]:
                 averages = {"arithmetic": sum_p / s, "geometric": torch.softmax(sum_log_p / s, dim=-1)}
                 for how, proba in averages.items():

@@ -22,8 +22,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..validation import check_positive_int, check_rate
 from ..seeding import seed_everything
+from ..validation import check_positive_int, check_rate
 
 __all__ = ["BACKENDS", "fit_and_evaluate", "dropout_mask", "run_on_backend", "main"]
 
@@ -31,25 +31,6 @@ __all__ = ["BACKENDS", "fit_and_evaluate", "dropout_mask", "run_on_backend", "ma
 BACKENDS = ("tensorflow", "torch", "jax")
 _ROOT = Path(__file__).resolve().parents[2]  # the folder that holds the companion package
 
-
-
-def _epoch_timer() -> Any:
-    import keras
-
-    class EpochTimer(keras.callbacks.Callback):
-        """Wall-clock seconds of every epoch (training steps plus the validation pass)."""
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.seconds: list[float] = []
-
-        def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
-            self._start = time.perf_counter()
-
-        def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
-            self.seconds.append(time.perf_counter() - self._start)
-
-    return EpochTimer()
 
 
 def fit_and_evaluate(
@@ -70,11 +51,9 @@ def fit_and_evaluate(
 
     The article's recipe: ``companion.keras.models.build_mlp(hidden_units, rate)`` (784-512-10,
     ReLU, ``Dropout(rate)``, softmax, Adam, categorical cross-entropy; no Dropout layer at
-    ``rate=0``), ``fit(..., epochs, batch_size, validation_split)``, then ``evaluate`` on the test
-    set. Keras holds out the *last* ``validation_split`` of the training arrays, before shuffling.
-    After every epoch the part of the training set that the model is fitted on is also measured
-    in inference mode (``keras_models.InferenceMetrics``): ``fit``'s own ``loss`` is a running
-    average taken with dropout on, so it cannot be compared with the validation loss.
+    ``rate=0``), trained by :func:`companion.keras.training.fit` with ``validation_split``
+    (Keras holds out the *last* part of the training arrays, before shuffling), then
+    ``evaluate`` on the test set.
 
     Parameters
     ----------
@@ -97,43 +76,43 @@ def fit_and_evaluate(
     Returns
     -------
     dict
-        ``backend``, ``rate``, ``seed``; ``history``: per-epoch lists ``loss``, ``accuracy``
-        (as ``fit`` reports them, dropout on), ``train_loss``, ``train_accuracy`` (fitted part,
-        inference mode), ``val_loss``, ``val_accuracy``; ``epoch_seconds`` (wall-clock time of
-        each epoch: its training steps and validation pass, not the inference-mode measurement);
+        ``backend``, ``rate``, ``seed``; ``history``: the run's
+        :class:`~companion.history.History` as a dict (:meth:`~companion.history.History.to_dict`;
+        ``train_*`` is the fitted part of the training set, ``val_*`` the held-out split);
         ``initial_weights`` (the first 8 initial weights of the first layer, a fingerprint of
-        the initialization); ``test_loss``, ``test_accuracy``; and ``model`` if ``keep_model``.
+        the initialization); ``test_loss``, ``test_acc``; and ``model`` if ``keep_model``.
     """
     import keras
 
-    from .models import InferenceMetrics, build_mlp, one_hot
+    from .models import build_mlp, one_hot
+    from .training import fit
 
-    epochs = check_positive_int(epochs, "epochs")
-    batch_size = check_positive_int(batch_size, "batch_size")
     if not 0.0 < validation_split < 1.0:
         raise ValueError(f"validation_split must be in (0, 1), got {validation_split!r}")
-    x_train, x_test = np.asarray(x_train, dtype=np.float32), np.asarray(x_test, dtype=np.float32)
+    x_train = np.asarray(x_train, dtype=np.float32)
+    x_test = np.asarray(x_test, dtype=np.float32)
     y_train_1h, y_test_1h = one_hot(np.asarray(y_train)), one_hot(np.asarray(y_test))
-    n_fit = len(x_train) - int(len(x_train) * validation_split)  # Keras' own split point
     keras.backend.clear_session()
     seed_everything(seed)
     model = build_mlp(tuple(hidden_units), rate, input_dim=x_train.shape[1])
     first_weights = keras.ops.convert_to_numpy(model.trainable_weights[0])[0, :8]
-    timer, clean = _epoch_timer(), InferenceMetrics(x_train[:n_fit], y_train_1h[:n_fit])
-    history = model.fit(x_train, y_train_1h, epochs=epochs, batch_size=batch_size,
-                        validation_split=validation_split, verbose=0, callbacks=[timer, clean])
+    history = fit(
+        model,
+        x_train,
+        y_train_1h,
+        epochs=epochs,
+        batch_size=batch_size,
+        validation_split=validation_split,
+    )
     test_loss, test_acc = model.evaluate(x_test, y_test_1h, verbose=0)
-    curves = {key: [float(v) for v in values] for key, values in history.history.items()}
-    curves.update(train_loss=[float(v) for v in clean.loss], train_accuracy=[float(v) for v in clean.accuracy])
     result: dict[str, Any] = {
         "backend": keras.backend.backend(),
         "rate": float(rate),
         "seed": int(seed),
-        "history": curves,
-        "epoch_seconds": [float(s) for s in timer.seconds],
+        "history": history.to_dict(),
         "initial_weights": [float(w) for w in first_weights],
         "test_loss": float(test_loss),
-        "test_accuracy": float(test_acc),
+        "test_acc": float(test_acc),
     }
     if keep_model:
         result["model"] = model

@@ -1,36 +1,24 @@
-"""Keras 3 models and a seed-repeated training loop that the Keras chapters share.
+"""The Keras 3 models of the Keras chapters: the article's MLP, and one-hot labels.
+
+Used by chapters 6 and 8 (through :mod:`companion.keras.backends`).
 
 Written with ``keras`` only (no backend-specific code), so it runs on the TensorFlow and the
-PyTorch backend alike. Two pieces:
-
-* :func:`build_mlp` builds (and by default compiles) a functional ReLU MLP for flattened images,
-  with a ``keras.layers.Dropout`` after every hidden layer, or none at ``rate=0``, and optionally
-  one on the input pixels (``input_rate``);
-* :func:`train_over_seeds` trains a fresh model per seed with ``fit`` and gathers its per-epoch
-  history and its final test metrics into a :class:`SeedRuns` of arrays (seeds x epochs).
-
-Keras reports the training ``loss`` and ``accuracy`` of an epoch as a running average over its
-minibatches, measured *with dropout active* and while the weights still move. To compare train
-and validation metrics like with like, :func:`train_over_seeds` also measures the training set in
-inference mode after each epoch (``train_loss``, ``train_accuracy``), as the validation metrics are.
+PyTorch backend alike. :func:`build_mlp` builds (and by default compiles) a functional ReLU MLP
+for flattened images, with a ``keras.layers.Dropout`` after every hidden layer, or none at
+``rate=0``, and optionally one on the input pixels (``input_rate``). Train it with
+:func:`companion.keras.training.fit` or :func:`companion.keras.training.train_over_seeds`.
 """
+
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import keras
 import numpy as np
 
-from ..validation import check_bool, check_positive_int, check_rate
-from ..seeding import seed_everything
+from ..validation import check_positive_int, check_rate
 
-__all__ = ["build_mlp", "one_hot", "log_loss", "InferenceMetrics", "SeedRuns", "train_over_seeds"]
-
-#: Keras clips predicted probabilities to [EPSILON, 1 - EPSILON] in its cross-entropy.
-EPSILON = 1e-7
-
+__all__ = ["build_mlp", "one_hot"]
 
 
 def build_mlp(
@@ -123,152 +111,3 @@ def one_hot(y: Any, n_classes: int = 10) -> np.ndarray:
     if y.size and (y.min() < 0 or y.max() >= n_classes):
         raise ValueError(f"labels must lie in [0, {n_classes}), got the range [{y.min()}, {y.max()}]")
     return np.eye(n_classes, dtype=np.float32)[y]
-
-
-def _labels(y: Any) -> np.ndarray:
-    """Integer labels from integer labels or one-hot rows."""
-    y = np.asarray(y)
-    return y.argmax(axis=1) if y.ndim == 2 else y.astype(np.int64)
-
-
-def log_loss(probabilities: Any, y: Any) -> float:
-    """Mean cross-entropy in nats of predicted ``probabilities`` (n, classes) for labels ``y``.
-
-    ``y`` holds integer labels or one-hot rows. Probabilities are clipped as Keras clips them.
-    """
-    p = np.asarray(probabilities, dtype=np.float64)
-    labels = _labels(y)
-    picked = np.clip(p[np.arange(len(labels)), labels], EPSILON, 1.0 - EPSILON)
-    return float(-np.log(picked).mean())
-
-
-class InferenceMetrics(keras.callbacks.Callback):
-    """After each epoch, measure loss and accuracy on ``(x, y)`` in inference mode (dropout off).
-
-    The results accumulate in the lists ``loss`` and ``accuracy`` (one entry per epoch).
-    """
-
-    def __init__(self, x: Any, y: Any, *, batch_size: int = 1024) -> None:
-        super().__init__()
-        self.x, self.y = np.asarray(x), _labels(y)
-        self.batch_size = check_positive_int(batch_size, "batch_size")
-        self.loss: list[float] = []
-        self.accuracy: list[float] = []
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        chunks = [keras.ops.convert_to_numpy(self.model(self.x[i:i + self.batch_size], training=False))
-                  for i in range(0, len(self.x), self.batch_size)]
-        p = np.concatenate(chunks)
-        self.loss.append(log_loss(p, self.y))
-        self.accuracy.append(float((p.argmax(axis=1) == self.y).mean()))
-
-
-@dataclass
-class SeedRuns:
-    """What :func:`train_over_seeds` measured: per-epoch curves and final test metrics per seed.
-
-    Attributes
-    ----------
-    seeds
-        The seeds, in the order of the rows below.
-    history
-        Arrays of shape (n_seeds, epochs): ``"loss"`` and ``"accuracy"`` as Keras reports them
-        (running averages over the epoch's minibatches, dropout active), ``"train_loss"`` and
-        ``"train_accuracy"`` (the training set after the epoch, in inference mode) and
-        ``"val_loss"``, ``"val_accuracy"`` (the validation set, in inference mode).
-    test_loss, test_accuracy
-        ``evaluate`` on the test set after the last epoch, shape (n_seeds,).
-    seconds
-        Wall time of each seed's ``fit`` call (the inference-mode train metrics included).
-    models
-        The trained models, one per seed, when ``keep_models=True`` was passed; else empty.
-    """
-
-    seeds: tuple[int, ...]
-    history: dict[str, np.ndarray]
-    test_loss: np.ndarray
-    test_accuracy: np.ndarray
-    seconds: np.ndarray
-    models: tuple[keras.Model, ...] = ()
-
-    @property
-    def epochs(self) -> np.ndarray:
-        """Epoch numbers 1, 2, ..., for plotting."""
-        return np.arange(1, self.history["val_loss"].shape[1] + 1)
-
-    @property
-    def final_gap_loss(self) -> np.ndarray:
-        """Validation minus inference-mode training log-loss after the last epoch, per seed."""
-        return self.history["val_loss"][:, -1] - self.history["train_loss"][:, -1]
-
-    @property
-    def final_gap_accuracy(self) -> np.ndarray:
-        """Inference-mode training minus validation accuracy after the last epoch, per seed."""
-        return self.history["train_accuracy"][:, -1] - self.history["val_accuracy"][:, -1]
-
-
-def train_over_seeds(
-    build: Callable[[], keras.Model],
-    x_train: Any,
-    y_train: Any,
-    *,
-    validation_data: tuple[Any, Any],
-    test_data: tuple[Any, Any],
-    seeds: Sequence[int],
-    epochs: int = 10,
-    batch_size: int = 128,
-    keep_models: bool = False,
-) -> SeedRuns:
-    """Train one fresh compiled model per seed with ``fit`` and collect the results.
-
-    For each seed: ``keras.backend.clear_session()``, then ``companion.seed_everything(seed)``
-    (which fixes the initial weights, the dropout masks and the shuffling order), then
-    ``build()``, ``fit`` with ``validation_data`` and ``verbose=0``, and ``evaluate`` on
-    ``test_data``. Labels are passed to Keras as given: one-hot for a model compiled with
-    categorical cross-entropy, as :func:`build_mlp` does.
-
-    Parameters
-    ----------
-    build
-        A function of no arguments that returns a compiled model with an ``"accuracy"`` metric.
-    x_train, y_train
-        The training set.
-    validation_data, test_data
-        ``(x, y)`` pairs.
-    seeds
-        Non-negative int seeds, one run each.
-    epochs, batch_size
-        As in ``fit``.
-    keep_models
-        Keep the trained models in :attr:`SeedRuns.models` (for further evaluation).
-
-    Returns
-    -------
-    SeedRuns
-    """
-    epochs, batch_size = check_positive_int(epochs, "epochs"), check_positive_int(batch_size, "batch_size")
-    keep_models = check_bool(keep_models, "keep_models")
-    seeds = tuple(int(s) for s in seeds)
-    if not seeds:
-        raise ValueError("seeds must hold at least one seed")
-    keys = ("loss", "accuracy", "train_loss", "train_accuracy", "val_loss", "val_accuracy")
-    history = {key: np.zeros((len(seeds), epochs)) for key in keys}
-    test_loss, test_accuracy, seconds = (np.zeros(len(seeds)) for _ in range(3))
-    models = []
-    for row, seed in enumerate(seeds):
-        keras.backend.clear_session()
-        seed_everything(seed)
-        model = build()
-        clean = InferenceMetrics(x_train, y_train)
-        start = time.perf_counter()
-        fitted = model.fit(x_train, y_train, epochs=epochs, batch_size=batch_size,
-                           validation_data=validation_data, callbacks=[clean], verbose=0)
-        seconds[row] = time.perf_counter() - start
-        for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
-            history[key][row] = fitted.history[key]
-        history["train_loss"][row], history["train_accuracy"][row] = clean.loss, clean.accuracy
-        results = model.evaluate(*test_data, verbose=0, return_dict=True)
-        test_loss[row], test_accuracy[row] = results["loss"], results["accuracy"]
-        if keep_models:
-            models.append(model)
-    return SeedRuns(seeds, history, test_loss, test_accuracy, seconds, tuple(models))

@@ -7,9 +7,9 @@ modules, each one idea:
   ``gaussian_dropout``, ``alpha_dropout``, ``drop_connect``, ``drop_path``, ``drop_block``), the
   readable reference kernel and the fast one;
 * :mod:`~companion.reference.layers`: dense, ReLU and dropout layers with backward passes;
-* :mod:`~companion.reference.losses`: softmax cross-entropy;
+* :mod:`~companion.reference.losses`: softmax cross-entropy and the log-loss of predicted probabilities;
 * :mod:`~companion.reference.optim`: SGD and Adam;
-* :mod:`~companion.reference.training`: the minibatch training loop and its ``History``;
+* :mod:`~companion.reference.training`: the minibatch training loop (it records a :class:`companion.history.History`);
 * :mod:`~companion.reference.gradcheck`: numerical gradient checks.
 
 Every public name is also available from ``companion.reference`` itself, as ``torch.nn`` offers
@@ -22,12 +22,13 @@ from . import functional
 from .functional import *  # noqa: F401,F403
 from .gradcheck import gradient_check, layer_gradient_check
 from .layers import Dense, Dropout, Layer, ReLU, Sequential, mlp
-from .losses import log_softmax, softmax_cross_entropy
+from .losses import PROBABILITY_FLOOR, log_loss, log_softmax, softmax_cross_entropy
 from .optim import SGD, Adam
-from .training import History, evaluate, fit
+from ..history import History
+from .training import evaluate, fit
 
 __all__ = functional.__all__ + [
     "Layer", "Dense", "ReLU", "Dropout", "Sequential", "mlp",
-    "log_softmax", "softmax_cross_entropy", "SGD", "Adam",
+    "log_softmax", "softmax_cross_entropy", "log_loss", "PROBABILITY_FLOOR", "SGD", "Adam",
     "History", "fit", "evaluate", "gradient_check", "layer_gradient_check",
 ]

@@ -1,32 +1,18 @@
-"""The training loop of the from-scratch network: minibatch ``fit`` with a per-epoch ``History``."""
+"""The training loop of the from-scratch network: minibatch ``fit``, recording a ``History``."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from ..history import History
 from ..validation import as_generator, check_bool, check_data, check_positive_int
 from .layers import Sequential
 from .losses import softmax_cross_entropy
 from .optim import SGD, Adam
 
-__all__ = ["History", "fit", "evaluate"]
-
-
-@dataclass
-class History:
-    """Per-epoch record of a ``fit`` run (the validation lists stay empty without validation data).
-
-    ``epoch_seconds`` is the wall time of each epoch's training pass, without the evaluations.
-    """
-
-    train_loss: list[float] = field(default_factory=list)
-    train_acc: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
-    val_acc: list[float] = field(default_factory=list)
-    epoch_seconds: list[float] = field(default_factory=list)
+__all__ = ["fit", "evaluate"]
 
 
 def fit(
@@ -69,6 +55,8 @@ def fit(
     Returns
     -------
     History
+        ``train_*`` and (with validation data) ``val_*`` after every epoch, and
+        ``epoch_seconds``; see :class:`companion.history.History`.
     """
     if not isinstance(model, Sequential):
         raise TypeError(f"model must be a Sequential, got {type(model).__name__}")

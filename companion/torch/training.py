@@ -2,7 +2,8 @@
 
 Two tools:
 
-* :func:`fit` trains any ``nn.Module`` classifier and records a per-epoch :class:`History`;
+* :func:`fit` trains any ``nn.Module`` classifier and records a per-epoch
+  :class:`~companion.history.History`;
 * :func:`train_many` trains many independent MLPs *at once* (one batched matrix product per
   layer), each with its own seed, dropout rates and L2 penalty. Sweeps over seeds, rates and
   penalties then cost little more than one model, which is what lets the book report every
@@ -23,9 +24,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..validation import check_positive_int, check_rate
+from ..history import History
+from ..validation import check_bool, check_choice, check_positive_int, check_rate
 
-__all__ = ["device", "module_mode", "History", "train_epoch", "fit", "evaluate", "MLPConfig", "BatchedMLP", "GapMetrics",
+__all__ = ["device", "module_mode", "train_epoch", "fit", "evaluate", "MLPConfig", "BatchedMLP", "GapMetrics",
            "SweepResult", "member_metrics", "train_many"]
 
 
@@ -51,17 +53,6 @@ def module_mode(model: nn.Module, training: bool) -> Iterator[nn.Module]:
         yield model
     finally:
         model.train(was_training)
-
-
-@dataclass
-class History:
-    """Per-epoch record of one training run (losses are mean cross-entropies, in nats)."""
-
-    train_loss: list[float] = field(default_factory=list)
-    train_acc: list[float] = field(default_factory=list)
-    test_loss: list[float] = field(default_factory=list)
-    test_acc: list[float] = field(default_factory=list)
-    epoch_seconds: list[float] = field(default_factory=list)
 
 
 def _as_tensors(x: Any, y: Any, dev: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
@@ -107,31 +98,47 @@ def fit(
     model: nn.Module,
     x_train: Any,
     y_train: Any,
-    x_test: Any,
-    y_test: Any,
+    x_val: Any = None,
+    y_val: Any = None,
     *,
     epochs: int,
     batch_size: int,
     lr: float = 1e-3,
     optimizer: str = "adam",
     seed: int = 0,
+    record: bool = True,
 ) -> History:
-    """Train a classifier with minibatch Adam (or SGD) and cross-entropy; record a History.
+    """Train a classifier with minibatch Adam (or SGD) and cross-entropy; the one torch trainer.
 
     ``model`` maps a batch of inputs to logits. The data order is drawn from ``seed``; seed the
-    model's initialization yourself before building it (``companion.seed_everything``).
+    model's initialization (and its dropout masks) yourself before building it
+    (``companion.seed_everything``). After every epoch the training set and, if given, the
+    held-out ``(x_val, y_val)`` are measured in inference mode; these measurements draw no
+    random numbers, so ``record=False``, which skips them when only the final model matters,
+    trains exactly the same model. The model is left in eval mode.
+
+    Returns
+    -------
+    History
+        ``train_*``, ``val_*`` (with held-out data) and ``epoch_seconds``; with
+        ``record=False`` only ``epoch_seconds``.
     """
-    epochs, batch_size = check_positive_int(epochs, "epochs"), check_positive_int(batch_size, "batch_size")
-    if optimizer not in ("adam", "sgd"):
-        raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
+    epochs = check_positive_int(epochs, "epochs")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    optimizer = check_choice(optimizer, "optimizer", ("adam", "sgd"))
+    record = check_bool(record, "record")
+    if (x_val is None) != (y_val is None):
+        raise ValueError("x_val and y_val must be given together")
     dev = next(model.parameters()).device
     x, y = _as_tensors(x_train, y_train, dev)
     opt = (torch.optim.Adam if optimizer == "adam" else torch.optim.SGD)(model.parameters(), lr=lr)
-    gen = torch.Generator().manual_seed(seed)
+    gen = torch.Generator().manual_seed(int(seed))
+    splits = {"train": (x, y)} if x_val is None else {"train": (x, y), "val": (x_val, y_val)}
     history = History()
     for _ in range(epochs):
-        history.epoch_seconds.append(train_epoch(model, opt, x, y, batch_size=batch_size, generator=gen))
-        for split, (xs, ys) in (("train", (x, y)), ("test", (x_test, y_test))):
+        seconds = train_epoch(model, opt, x, y, batch_size=batch_size, generator=gen)
+        history.epoch_seconds.append(seconds)
+        for split, (xs, ys) in splits.items() if record else ():
             split_loss, split_acc = evaluate(model, xs, ys)
             getattr(history, f"{split}_loss").append(split_loss)
             getattr(history, f"{split}_acc").append(split_acc)
