@@ -14,6 +14,7 @@ The package is layered, and its folders show it:
 
 Importing ``companion`` loads NumPy only.
 """
+
 from __future__ import annotations
 
 from .seeding import seed_everything

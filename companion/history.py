@@ -8,8 +8,9 @@ translating between ``val_loss`` and ``test_loss`` or ``acc`` and ``accuracy``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -67,7 +68,9 @@ class History:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise ValueError(f"values has unknown History fields {unknown}; known: {sorted(known)}")
+            raise ValueError(
+                f"values has unknown History fields {unknown}; known: {sorted(known)}"
+            )
         return cls(**{key: [float(v) for v in seq] for key, seq in values.items()})
 
 

@@ -1,4 +1,5 @@
 """One seeding helper for Python, NumPy, PyTorch and Keras."""
+
 from __future__ import annotations
 
 import os
@@ -55,7 +56,9 @@ def seed_everything(seed: int) -> np.random.Generator:
     ValueError: seed must be in [0, 2**32), got 4294967296
     """
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be a non-negative int, got {type(seed).__name__} {seed!r}")
+        raise TypeError(
+            f"seed must be a non-negative int, got {type(seed).__name__} {seed!r}"
+        )
     if not 0 <= seed < 2**32:
         raise ValueError(f"seed must be in [0, 2**32), got {seed!r}")
     seed = int(seed)

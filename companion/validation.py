@@ -3,6 +3,7 @@
 Every public dropout function and layer refuses bad input with an error that names the
 parameter and the offending value, so that nothing goes silently wrong.
 """
+
 from __future__ import annotations
 
 import math
@@ -59,13 +60,19 @@ def check_rate(rate: Any, name: str = "rate") -> float:
     TypeError: p must be a real number in [0, 1], got bool True
     """
     value = rate
-    if isinstance(value, np.ndarray) or (hasattr(value, "__array__") and not isinstance(value, numbers.Number)):
+    if isinstance(value, np.ndarray) or (
+        hasattr(value, "__array__") and not isinstance(value, numbers.Number)
+    ):
         arr = np.asarray(value)
         if arr.size != 1:
-            raise ValueError(f"{name} must be a single number, got an array of shape {arr.shape}: {rate!r}")
+            raise ValueError(
+                f"{name} must be a single number, got an array of shape {arr.shape}: {rate!r}"
+            )
         value = arr.reshape(()).item()
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number in [0, 1], got {type(rate).__name__} {rate!r}")
+        raise TypeError(
+            f"{name} must be a real number in [0, 1], got {type(rate).__name__} {rate!r}"
+        )
     value = float(value)
     if not 0.0 <= value <= 1.0:  # also refuses NaN
         raise ValueError(f"{name} must be in [0, 1], got {rate!r}")
@@ -112,7 +119,9 @@ def check_bool(value: Any, name: str) -> bool:
     TypeError: training must be True or False, got int 1
     """
     if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+        raise TypeError(
+            f"{name} must be True or False, got {type(value).__name__} {value!r}"
+        )
     return bool(value)
 
 
@@ -143,7 +152,9 @@ def as_generator(rng: Any, name: str = "rng") -> np.random.Generator:
     if rng is None:
         return np.random.default_rng()
     if isinstance(rng, (bool, np.bool_)) or not isinstance(rng, numbers.Integral):
-        raise TypeError(f"{name} must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__} {rng!r}")
+        raise TypeError(
+            f"{name} must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__} {rng!r}"
+        )
     if rng < 0:
         raise ValueError(f"{name} must be a non-negative seed, got {rng!r}")
     return np.random.default_rng(int(rng))
@@ -169,7 +180,9 @@ def check_positive_int(value: Any, name: str) -> int:
     TypeError: n_samples must be a positive int, got float 2.0
     """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a positive int, got {type(value).__name__} {value!r}")
+        raise TypeError(
+            f"{name} must be a positive int, got {type(value).__name__} {value!r}"
+        )
     if value < 1:
         raise ValueError(f"{name} must be a positive int, got {value!r}")
     return int(value)
@@ -195,7 +208,9 @@ def check_int_in(value: Any, name: str, low: int, high: int) -> int:
     ValueError: epochs must be an int in [1, 10], got 11
     """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int in [{low}, {high}], got {type(value).__name__} {value!r}")
+        raise TypeError(
+            f"{name} must be an int in [{low}, {high}], got {type(value).__name__} {value!r}"
+        )
     if not low <= value <= high:
         raise ValueError(f"{name} must be an int in [{low}, {high}], got {value!r}")
     return int(value)
@@ -212,7 +227,9 @@ def check_choice(value: Any, name: str, choices: tuple[str, ...]) -> str:
     ValueError: data_format must be one of 'channels_last', 'channels_first', got 'NHWC'
     """
     if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+        raise ValueError(
+            f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}"
+        )
     return value
 
 
@@ -254,7 +271,9 @@ def check_real(
     ValueError: lr must be a finite number in (0, inf), got 0
     """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+        raise TypeError(
+            f"{name} must be a real number, got {type(value).__name__} {value!r}"
+        )
     v = float(value)
     below = v <= low if low_open else v < low
     above = v >= high if high_open else v > high
@@ -272,20 +291,28 @@ def check_labels(y: Any, n: int, n_classes: int, name: str = "y") -> np.ndarray:
     if y.shape != (n,):
         raise ValueError(f"{name} must have shape ({n},), got shape {y.shape}")
     if n and (y.min() < 0 or y.max() >= n_classes):
-        raise ValueError(f"{name} must hold labels in [0, {n_classes}), got values from {y.min()} to {y.max()}")
+        raise ValueError(
+            f"{name} must hold labels in [0, {n_classes}), got values from {y.min()} to {y.max()}"
+        )
     return y
 
 
-def check_data(x: Any, y: Any, x_name: str, y_name: str) -> tuple[np.ndarray, np.ndarray]:
+def check_data(
+    x: Any, y: Any, x_name: str, y_name: str
+) -> tuple[np.ndarray, np.ndarray]:
     """Inputs as a 2-D float32 array (copied only if needed) and labels as a 1-D int array."""
     x = check_float_array(x, x_name)
     if x.ndim != 2 or x.shape[0] == 0:
-        raise ValueError(f"{x_name} must have shape (n, features) with n > 0, got shape {x.shape}")
+        raise ValueError(
+            f"{x_name} must have shape (n, features) with n > 0, got shape {x.shape}"
+        )
     y = np.asarray(y)
     if y.dtype == np.bool_ or not np.issubdtype(y.dtype, np.integer):
         raise TypeError(f"{y_name} must hold integer class labels, got dtype {y.dtype}")
     if y.shape != (len(x),):
-        raise ValueError(f"{y_name} must have shape ({len(x)},) to match {x_name}, got shape {y.shape}")
+        raise ValueError(
+            f"{y_name} must have shape ({len(x)},) to match {x_name}, got shape {y.shape}"
+        )
     return x.astype(np.float32, copy=False), y
 
 
@@ -298,10 +325,16 @@ def check_mask(mask: Any, shape: tuple[int, ...]) -> np.ndarray:
     except ValueError:
         fits = False
     if not fits:
-        raise ValueError(f"fixed_mask of shape {mask.shape} does not broadcast to the input's shape {shape}")
+        raise ValueError(
+            f"fixed_mask of shape {mask.shape} does not broadcast to the input's shape {shape}"
+        )
     return mask
 
 
-def check_same_keys(params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+def check_same_keys(
+    params: dict[str, np.ndarray], grads: dict[str, np.ndarray]
+) -> None:
     if params.keys() != grads.keys():
-        raise ValueError(f"params and grads must have the same keys, got {sorted(params)} and {sorted(grads)}")
+        raise ValueError(
+            f"params and grads must have the same keys, got {sorted(params)} and {sorted(grads)}"
+        )

@@ -1,4 +1,5 @@
 """Values that every rate argument of the companion must refuse, with the error each must raise."""
+
 import numpy as np
 
 BAD_RATES = [

@@ -7,8 +7,6 @@ runs with ``SITE_TEST=1`` (``make site``) or when selected explicitly with ``-m 
 
 import os
 
-import pytest
-
 
 def site_test_enabled() -> bool:
     return os.environ.get("SITE_TEST", "").strip().lower() in {"1", "true", "yes"}

@@ -58,10 +58,16 @@ def _entries() -> list[tuple[str, str]]:
         field = re.search(r"^Verdict\n: (.*)$", body, flags=re.M)
         assert field, f"claim {number}: no 'Verdict' field"
         badges = re.findall(r"\{bdg-(\w+)\}`([^`]+)`", field.group(1))
-        assert len(badges) == 1, f"claim {number}: expected one verdict badge, got {badges}"
+        assert len(badges) == 1, (
+            f"claim {number}: expected one verdict badge, got {badges}"
+        )
         colour, verdict = badges[0]
-        assert verdict in VERDICTS, f"claim {number}: verdict {verdict!r} is not one of {list(VERDICTS)}"
-        assert colour == VERDICTS[verdict], f"claim {number}: {verdict!r} shown as bdg-{colour}"
+        assert verdict in VERDICTS, (
+            f"claim {number}: verdict {verdict!r} is not one of {list(VERDICTS)}"
+        )
+        assert colour == VERDICTS[verdict], (
+            f"claim {number}: {verdict!r} shown as bdg-{colour}"
+        )
         entries.append((number, verdict))
     return entries
 
@@ -70,7 +76,9 @@ def test_ledger_entries_are_numbered_in_order():
     numbers = [n for n, _ in _entries()]
     assert len(numbers) == len(set(numbers)), "a claim label is used twice"
     keys = [(int(re.match(r"\d+", n).group()), n) for n in numbers]
-    assert keys == sorted(keys), "ledger entries are not in the article's (numeric) order"
+    assert keys == sorted(keys), (
+        "ledger entries are not in the article's (numeric) order"
+    )
     assert {int(re.match(r"\d+", n).group()) for n in numbers} == set(range(1, 37))
 
 
@@ -79,20 +87,29 @@ def test_ledger_summary_counts_match_the_entries():
     text = CLAIMS.read_text(encoding="utf-8")
     counts = Counter(v for _, v in entries)
     for verdict, colour in VERDICTS.items():
-        row = re.search(rf"^\| \{{bdg-{colour}\}}`{verdict}` \| (\d+) \| (.*) \|$", text, flags=re.M)
+        row = re.search(
+            rf"^\| \{{bdg-{colour}\}}`{verdict}` \| (\d+) \| (.*) \|$", text, flags=re.M
+        )
         assert row, f"summary table has no row for {verdict!r}"
-        assert int(row.group(1)) == counts[verdict], f"{verdict}: summary says {row.group(1)}"
+        assert int(row.group(1)) == counts[verdict], (
+            f"{verdict}: summary says {row.group(1)}"
+        )
         listed = re.findall(r"\{ref\}`([0-9a-z]+) <claim-\1>`", row.group(2))
         expected = [n for n, v in entries if v == verdict]
-        assert listed == expected, f"{verdict}: summary lists {listed}, entries say {expected}"
+        assert listed == expected, (
+            f"{verdict}: summary lists {listed}, entries say {expected}"
+        )
     total = re.search(r"^\| \*\*all claims\*\* \| \*\*(\d+)\*\* \|", text, flags=re.M)
     assert total and int(total.group(1)) == len(entries)
 
 
 def test_ledger_index_table_matches_the_entries():
     text = CLAIMS.read_text(encoding="utf-8")
-    rows = re.findall(r"^\| \{ref\}`([0-9a-z]+) <claim-\1>` \| [^|]+ \| ([a-z ]+) \| .+ \|$",
-                      text, flags=re.M)
+    rows = re.findall(
+        r"^\| \{ref\}`([0-9a-z]+) <claim-\1>` \| [^|]+ \| ([a-z ]+) \| .+ \|$",
+        text,
+        flags=re.M,
+    )
     assert rows == _entries()
 
 
@@ -100,8 +117,10 @@ def _glue_keys(notebook: Path) -> tuple[set[str], list[re.Pattern]]:
     """Keys that a chapter glues: quoted literals of its code, and patterns of f-string keys."""
     code = "\n".join(_cells(notebook, "code"))
     literals = set(re.findall(r"[\"'](ch\d_[A-Za-z0-9_]+)[\"']", code))
-    patterns = [re.compile("^" + re.sub(r"\\\{[^}]*\\\}", "[A-Za-z0-9_]+", re.escape(f)) + "$")
-                for f in re.findall(r"glue\(\s*f[\"']([^\"']+)[\"']", code)]
+    patterns = [
+        re.compile("^" + re.sub(r"\\\{[^}]*\\\}", "[A-Za-z0-9_]+", re.escape(f)) + "$")
+        for f in re.findall(r"glue\(\s*f[\"']([^\"']+)[\"']", code)
+    ]
     return literals, patterns
 
 
@@ -111,14 +130,17 @@ def test_ledger_glue_keys_exist_in_their_chapters():
     assert roles, "the ledger glues no numbers"
     for role in roles:
         m = re.fullmatch(r"\.\./notebooks/(\d\d_\w+)\.ipynb::(ch(\d)_\w+):(.+)", role)
-        assert m, f"glue role {role!r} is not '../notebooks/NN_name.ipynb::chN_key:format'"
+        assert m, (
+            f"glue role {role!r} is not '../notebooks/NN_name.ipynb::chN_key:format'"
+        )
         notebook = NOTEBOOKS / f"{m.group(1)}.ipynb"
         assert notebook.is_file(), role
         assert int(m.group(1)[:2]) == int(m.group(3)), f"{role}: key of another chapter"
         literals, patterns = _glue_keys(notebook)
         key = m.group(2)
         assert key in literals or any(p.match(key) for p in patterns), (
-            f"{key} is not glued by {notebook.name}")
+            f"{key} is not glued by {notebook.name}"
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -131,15 +153,20 @@ def test_every_citation_key_is_in_the_bibliography():
     for name, text in _texts().items():
         for keys in re.findall(r"\{cite:[a-z]+\}`([^`]+)`", text):
             for key in keys.split(","):
-                assert key.strip() in known, f"{name}: unknown citation key {key.strip()!r}"
+                assert key.strip() in known, (
+                    f"{name}: unknown citation key {key.strip()!r}"
+                )
 
 
 def _glossary_terms() -> set[str]:
     text = GLOSSARY.read_text(encoding="utf-8")
     body = re.search(r"^```\{glossary\}\n(.*?)^```$", text, flags=re.M | re.S)
     assert body, "book/glossary.md has no glossary directive"
-    return {line.strip().lower() for line in body.group(1).splitlines()
-            if line.strip() and not line.startswith((" ", "\t", ":"))}
+    return {
+        line.strip().lower()
+        for line in body.group(1).splitlines()
+        if line.strip() and not line.startswith((" ", "\t", ":"))
+    }
 
 
 @pytest.mark.parametrize("name", sorted(_texts()))
@@ -156,7 +183,10 @@ def test_every_term_role_is_in_the_glossary(name):
 
 WRONG_BOX = "What the source article gets wrong"
 RIGHT_BOX = "What the source article gets right"
-BOX_VERDICTS = {WRONG_BOX: {"partly correct", "wrong", "unsupported"}, RIGHT_BOX: {"correct"}}
+BOX_VERDICTS = {
+    WRONG_BOX: {"partly correct", "wrong", "unsupported"},
+    RIGHT_BOX: {"correct"},
+}
 
 
 def _boxes() -> list[tuple[str, str, str, str]]:
@@ -164,23 +194,39 @@ def _boxes() -> list[tuple[str, str, str, str]]:
     boxes = []
     for nb in sorted(NOTEBOOKS.glob("*.ipynb")):
         for cell in _cells(nb, "markdown"):
-            for m in re.finditer(r"^(`{3,})\{admonition\} *([^\n]*)\n(.*?)^\1$", cell, flags=re.M | re.S):
+            for m in re.finditer(
+                r"^(`{3,})\{admonition\} *([^\n]*)\n(.*?)^\1$", cell, flags=re.M | re.S
+            ):
                 css = re.search(r"^:class: *(\S+)", m.group(3), flags=re.M)
-                boxes.append((nb.name, m.group(2).strip(), css.group(1) if css else "", m.group(3)))
+                boxes.append(
+                    (
+                        nb.name,
+                        m.group(2).strip(),
+                        css.group(1) if css else "",
+                        m.group(3),
+                    )
+                )
     return boxes
 
 
 def test_every_warning_box_is_about_the_article_and_links_the_ledger():
     verdicts = dict(_entries())
     claim_boxes = [b for b in _boxes() if b[1] in BOX_VERDICTS or b[2] == "warning"]
-    assert len(claim_boxes) >= 15, "expected the chapters' boxes about the source article"
+    assert len(claim_boxes) >= 15, (
+        "expected the chapters' boxes about the source article"
+    )
     for chapter, title, css, body in claim_boxes:
         where = f"{chapter}: box {title!r}"
-        assert title in BOX_VERDICTS, f"{where}: a warning box must be titled {WRONG_BOX!r}"
-        assert css == ("warning" if title == WRONG_BOX else "tip"), f"{where}: class {css!r}"
+        assert title in BOX_VERDICTS, (
+            f"{where}: a warning box must be titled {WRONG_BOX!r}"
+        )
+        assert css == ("warning" if title == WRONG_BOX else "tip"), (
+            f"{where}: class {css!r}"
+        )
         linked = re.findall(r"\{ref\}`[^`<]*<claim-([0-9]+[a-z]?)>`", body)
         assert linked, f"{where}: links no ledger entry ({{ref}}`claim N <claim-N>`)"
         for number in linked:
             assert number in verdicts, f"{where}: no ledger entry claim-{number}"
             assert verdicts[number] in BOX_VERDICTS[title], (
-                f"{where}: claim {number} is {verdicts[number]!r} in the ledger")
+                f"{where}: claim {number} is {verdicts[number]!r} in the ledger"
+            )

@@ -1,4 +1,5 @@
 """Tests of companion.experiments.cnn: the small CNN, its feature maps and the neighbour measures."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -10,11 +11,12 @@ from torch import nn  # noqa: E402
 from companion.experiments import cnn  # noqa: E402
 from companion.reference import functional as nd  # noqa: E402
 
-
 # --- small_cnn ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind, layer", [("none", None), ("element", nn.Dropout), ("spatial", nn.Dropout2d)])
+@pytest.mark.parametrize(
+    "kind, layer", [("none", None), ("element", nn.Dropout), ("spatial", nn.Dropout2d)]
+)
 def test_small_cnn_places_the_chosen_dropout_after_each_block(kind, layer):
     model = cnn.small_cnn((4, 6), dropout=kind, rate=0.3)
     drops = [m for m in model if isinstance(m, (nn.Dropout, nn.Dropout2d))]
@@ -63,7 +65,8 @@ def test_neighbour_correlation_of_smooth_and_white_maps():
     rng = np.random.default_rng(1)
     white = rng.standard_normal((20, 2, 16, 16))
     assert abs(cnn.neighbour_correlation(white)) < 0.05
-    smooth = np.cumsum(np.cumsum(white, axis=2), axis=3)  # a random walk in both directions
+    # a random walk in both directions
+    smooth = np.cumsum(np.cumsum(white, axis=2), axis=3)
     assert cnn.neighbour_correlation(smooth) > 0.9
     constant = np.concatenate([white[:, :1], np.ones((20, 1, 16, 16))], axis=1)
     per_channel = cnn.neighbour_correlation(constant, per_channel=True)
@@ -95,4 +98,6 @@ def test_reconstruction_error_element_wise_small_spatial_one():
     assert cnn.reconstruction_error(smooth, element) < 0.1
     assert cnn.reconstruction_error(smooth, spatial) == pytest.approx(1.0)
     with pytest.raises(ValueError, match="undefined"):
-        cnn.reconstruction_error(np.zeros((1, 1, 3, 3)), np.zeros((1, 1, 3, 3), dtype=bool))
+        cnn.reconstruction_error(
+            np.zeros((1, 1, 3, 3)), np.zeros((1, 1, 3, 3), dtype=bool)
+        )

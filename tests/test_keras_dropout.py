@@ -3,6 +3,7 @@
 The tests run on whatever Keras backend is configured (TensorFlow by default); one test runs a
 short script on the PyTorch backend in a subprocess.
 """
+
 from __future__ import annotations
 
 import os
@@ -15,9 +16,8 @@ import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
-from keras import ops  # noqa: E402
-
 from bad_values import BAD_RATE_IDS, BAD_RATES  # noqa: E402
+from keras import ops  # noqa: E402
 
 from companion.keras import dropout as kd  # noqa: E402
 from companion.reference import functional as numpy_dropout  # noqa: E402
@@ -68,7 +68,9 @@ def test_bad_noise_shape_and_seed_are_refused(kwargs, error, pattern):
 @pytest.mark.parametrize("dtype", ["int32", "int64", "uint8", "bool", "complex64"])
 @pytest.mark.parametrize("training", [True, False])
 def test_integer_bool_complex_input_is_refused(dtype, training):
-    with pytest.raises(TypeError, match=r"inputs must hold floating-point values.*got dtype " + dtype):
+    with pytest.raises(
+        TypeError, match=r"inputs must hold floating-point values.*got dtype " + dtype
+    ):
         kd.Dropout(0.5)(np.ones((2, 3), dtype=dtype), training=training)
     with pytest.raises(TypeError, match=r"^x "):
         kd.apply_mask(np.ones(3, dtype=dtype), np.ones(3, bool), 0.5)
@@ -79,12 +81,20 @@ def test_integer_bool_complex_input_is_refused(dtype, training):
 def test_dtype_follows_the_layer_dtype_policy(dtype, training):
     x = np.random.default_rng(0).normal(size=(8, 5)).astype(dtype)
     # the default policy casts floating inputs to the layer's compute dtype, float32 ...
-    assert keras.backend.standardize_dtype(kd.Dropout(0.5)(x, training=training).dtype) == "float32"
+    assert (
+        keras.backend.standardize_dtype(kd.Dropout(0.5)(x, training=training).dtype)
+        == "float32"
+    )
     # ... and a layer built with a dtype keeps it
     y = kd.Dropout(0.5, dtype=dtype)(x, training=training)
     assert keras.backend.standardize_dtype(y.dtype) == dtype
     # apply_mask has no policy: it keeps the input's dtype
-    assert keras.backend.standardize_dtype(kd.apply_mask(x, np.ones(x.shape, bool), 0.5).dtype) == dtype
+    assert (
+        keras.backend.standardize_dtype(
+            kd.apply_mask(x, np.ones(x.shape, bool), 0.5).dtype
+        )
+        == dtype
+    )
 
 
 def test_rate_zero_and_inference_are_the_identity():
@@ -100,13 +110,17 @@ def test_rate_one_gives_exact_zeros_even_for_inf_and_nan():
     x = np.array([[1.0, -2.0, np.inf, -np.inf, np.nan]], dtype="float32")
     for layer in (kd.Dropout(1.0), kd.MCDropout(1.0)):
         np.testing.assert_array_equal(_np(layer(x, training=True)), np.zeros_like(x))
-    np.testing.assert_array_equal(_np(kd.apply_mask(x, np.ones(x.shape, bool), 1.0)), np.zeros_like(x))
+    np.testing.assert_array_equal(
+        _np(kd.apply_mask(x, np.ones(x.shape, bool), 1.0)), np.zeros_like(x)
+    )
 
 
 def test_dropped_inf_and_nan_become_zero():
     x = np.array([np.inf, np.nan, 3.0, np.inf], dtype="float32")
     keep = np.array([False, False, True, True])
-    np.testing.assert_array_equal(_np(kd.apply_mask(x, keep, 0.5)), [0.0, 0.0, 6.0, np.inf])
+    np.testing.assert_array_equal(
+        _np(kd.apply_mask(x, keep, 0.5)), [0.0, 0.0, 6.0, np.inf]
+    )
 
 
 def test_outputs_are_zero_or_scaled_input():
@@ -120,7 +134,11 @@ def test_outputs_are_zero_or_scaled_input():
 
 def test_same_seed_gives_same_mask_and_calls_differ():
     x = np.ones((64, 32), "float32")
-    a, b, c = kd.Dropout(0.5, seed=11), kd.Dropout(0.5, seed=11), kd.Dropout(0.5, seed=12)
+    a, b, c = (
+        kd.Dropout(0.5, seed=11),
+        kd.Dropout(0.5, seed=11),
+        kd.Dropout(0.5, seed=12),
+    )
     first_a, first_b, first_c = (_np(layer(x, training=True)) for layer in (a, b, c))
     np.testing.assert_array_equal(first_a, first_b)
     assert not np.array_equal(first_a, first_c)
@@ -146,7 +164,9 @@ def test_noise_shape_shares_the_mask_along_axes_of_size_one():
         kd.Dropout(0.5, noise_shape=(None, 1))(x, training=True)
 
 
-@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="masks differ across backends")
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow", reason="masks differ across backends"
+)
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("noise_shape", [None, (None, 1)])
 def test_equals_keras_dropout_under_the_same_seed_on_tensorflow(dtype, noise_shape):
@@ -179,11 +199,18 @@ def test_compute_output_shape():
 def test_get_config_from_config_round_trip(layer_class):
     layer = layer_class(0.3, noise_shape=(None, 1), seed=9, name="drop")
     config = layer.get_config()
-    assert {"rate": 0.3, "noise_shape": [None, 1], "seed": 9, "name": "drop"}.items() <= config.items()
+    assert {
+        "rate": 0.3,
+        "noise_shape": [None, 1],
+        "seed": 9,
+        "name": "drop",
+    }.items() <= config.items()
     clone = layer_class.from_config(config)
     assert type(clone) is layer_class and clone.get_config() == config
     x = np.ones((6, 4), "float32")  # the same seed: the same first mask
-    np.testing.assert_array_equal(_np(layer(x, training=True)), _np(clone(x, training=True)))
+    np.testing.assert_array_equal(
+        _np(layer(x, training=True)), _np(clone(x, training=True))
+    )
     # the generic Keras serializer finds the registered class
     revived = keras.layers.deserialize(keras.layers.serialize(layer))
     assert type(revived) is layer_class and revived.rate == 0.3
@@ -219,11 +246,20 @@ def test_saved_model_round_trip(tmp_path):
 
 def test_saved_model_round_trip_without_mc_layer_gives_identical_predictions(tmp_path):
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((10,)), keras.layers.Dense(8), kd.Dropout(0.5), keras.layers.Dense(2)])
+    model = keras.Sequential(
+        [
+            keras.Input((10,)),
+            keras.layers.Dense(8),
+            kd.Dropout(0.5),
+            keras.layers.Dense(2),
+        ]
+    )
     model.save(tmp_path / "m.keras")
     loaded = keras.models.load_model(tmp_path / "m.keras")
     x = np.random.default_rng(0).normal(size=(5, 10)).astype("float32")
-    np.testing.assert_array_equal(model.predict(x, verbose=0), loaded.predict(x, verbose=0))
+    np.testing.assert_array_equal(
+        model.predict(x, verbose=0), loaded.predict(x, verbose=0)
+    )
     assert type(loaded.layers[1]) is kd.Dropout
 
 
@@ -251,8 +287,13 @@ def test_to_mc_dropout_replaces_dropout_layers_only():
     model = _bn_model()
     mc = kd.to_mc_dropout(model)
     assert mc is not model
-    assert type(mc.get_layer("drop")) is kd.MCDropout and mc.get_layer("drop").rate == 0.5
-    assert type(mc.get_layer("cdrop")) is kd.MCDropout and mc.get_layer("cdrop").rate == 0.3
+    assert (
+        type(mc.get_layer("drop")) is kd.MCDropout and mc.get_layer("drop").rate == 0.5
+    )
+    assert (
+        type(mc.get_layer("cdrop")) is kd.MCDropout
+        and mc.get_layer("cdrop").rate == 0.3
+    )
     assert type(mc.get_layer("bn")) is keras.layers.BatchNormalization
     # the original is untouched, the weights are copies
     assert type(model.get_layer("drop")) is keras.layers.Dropout
@@ -265,12 +306,17 @@ def test_to_mc_dropout_replaces_dropout_layers_only():
 
 
 def test_to_mc_dropout_keeps_spatial_dropout_channel_wise_and_converts_nested_models():
-    inner = keras.Sequential([keras.Input((8,)), keras.layers.Dense(8), keras.layers.Dropout(0.2)], name="inner")
+    inner = keras.Sequential(
+        [keras.Input((8,)), keras.layers.Dense(8), keras.layers.Dropout(0.2)],
+        name="inner",
+    )
     model = keras.Sequential(
         [
             keras.Input((6, 6, 3)),
             keras.layers.SpatialDropout2D(0.5, name="sd_last"),
-            keras.layers.SpatialDropout2D(0.5, data_format="channels_first", name="sd_first"),
+            keras.layers.SpatialDropout2D(
+                0.5, data_format="channels_first", name="sd_first"
+            ),
             keras.layers.Reshape((6, 18), name="r"),
             keras.layers.SpatialDropout1D(0.5, name="sd1"),
             keras.layers.Flatten(),
@@ -282,10 +328,20 @@ def test_to_mc_dropout_keeps_spatial_dropout_channel_wise_and_converts_nested_mo
     assert mc.get_layer("sd_last").noise_shape == (None, 1, 1, None)
     assert mc.get_layer("sd_first").noise_shape == (None, None, 1, 1)
     assert mc.get_layer("sd1").noise_shape == (None, 1, None)
-    volume = keras.Sequential([keras.Input((4, 4, 4, 2)), keras.layers.SpatialDropout3D(0.5, name="sd3")])
-    assert kd.to_mc_dropout(volume).get_layer("sd3").noise_shape == (None, 1, 1, 1, None)
+    volume = keras.Sequential(
+        [keras.Input((4, 4, 4, 2)), keras.layers.SpatialDropout3D(0.5, name="sd3")]
+    )
+    assert kd.to_mc_dropout(volume).get_layer("sd3").noise_shape == (
+        None,
+        1,
+        1,
+        1,
+        None,
+    )
     assert type(mc.get_layer("inner").layers[-1]) is kd.MCDropout
-    np.testing.assert_array_equal(mc.get_layer("inner").get_weights()[0], inner.get_weights()[0])
+    np.testing.assert_array_equal(
+        mc.get_layer("inner").get_weights()[0], inner.get_weights()[0]
+    )
     # whole feature maps are dropped: each (sample, channel) map is all zeros or all scaled
     probe = keras.Model(mc.inputs[0], mc.get_layer("sd_last").output)
     y = _np(probe(np.ones((20, 6, 6, 3), "float32")))
@@ -325,7 +381,13 @@ def test_to_mc_dropout_refuses_dropout_it_cannot_convert(make_layer, shape):
 
 
 def test_to_mc_dropout_accepts_layers_with_dropout_switched_off():
-    model = keras.Sequential([keras.Input((5, 4)), keras.layers.LSTM(3, dropout=0.0), keras.layers.Dropout(0.1)])
+    model = keras.Sequential(
+        [
+            keras.Input((5, 4)),
+            keras.layers.LSTM(3, dropout=0.0),
+            keras.layers.Dropout(0.1),
+        ]
+    )
     assert type(kd.to_mc_dropout(model).layers[-1]) is kd.MCDropout
 
 
@@ -340,12 +402,16 @@ def test_mc_predict_keeps_batchnorm_in_inference_mode():
     assert mean.shape == std.shape == (5, 4)
     np.testing.assert_allclose(mean.sum(axis=-1), 1.0, atol=1e-5)
     assert (std > 1e-3).any()  # the passes differ: dropout was on
-    for before, after in zip(stats_before, bn.get_weights()):  # moving statistics unchanged
+    # moving statistics unchanged
+    for before, after in zip(stats_before, bn.get_weights()):
         np.testing.assert_array_equal(before, after)
     # BatchNorm used its moving statistics: the dropout layer after it outputs 0 or BN(x) / (1 - rate)
     gamma, beta, moving_mean, moving_var = stats_before
     kernel, bias = mc.get_layer("dense").get_weights()
-    bn_inference = gamma * (x @ kernel + bias - moving_mean) / np.sqrt(moving_var + bn.epsilon) + beta
+    bn_inference = (
+        gamma * (x @ kernel + bias - moving_mean) / np.sqrt(moving_var + bn.epsilon)
+        + beta
+    )
     probe = keras.Model(mc.input, mc.get_layer("drop").output)
     y = _np(probe(x, training=False))
     kept = y != 0
@@ -359,9 +425,16 @@ def test_mc_predict_refuses_bad_arguments():
     model = _bn_model()
     x = np.zeros((2, 6), "float32")
     with pytest.raises(ValueError, match="to_mc_dropout"):
-        kd.mc_predict(model, x, n_samples=5)  # keras Dropout only: every pass would be equal
+        # keras Dropout only: every pass would be equal
+        kd.mc_predict(model, x, n_samples=5)
     mc = kd.to_mc_dropout(model)
-    for bad, error in [(0, ValueError), (-3, ValueError), (2.5, TypeError), (True, TypeError), ("10", TypeError)]:
+    for bad, error in [
+        (0, ValueError),
+        (-3, ValueError),
+        (2.5, TypeError),
+        (True, TypeError),
+        ("10", TypeError),
+    ]:
         with pytest.raises(error, match=r"^n_samples "):
             kd.mc_predict(mc, x, n_samples=bad)
     with pytest.raises(TypeError, match=r"^model "):
@@ -380,10 +453,13 @@ def test_one_mask_gives_the_same_values_in_numpy_torch_and_keras(rate, dtype):
     rng = np.random.default_rng(5)
     x = rng.normal(size=(32, 24)).astype(dtype)
     keep = rng.random((32, 24)) >= 0.4
-    x[~keep & (rng.random((32, 24)) < 0.1)] = np.inf  # dropped inf and NaN must become 0 everywhere
+    # dropped inf and NaN must become 0 everywhere
+    x[~keep & (rng.random((32, 24)) < 0.1)] = np.inf
     x[~keep & (rng.random((32, 24)) < 0.1)] = np.nan
     reference = numpy_dropout.apply_mask(x, keep, rate)
-    from_torch = torch_dropout.apply_mask(torch.from_numpy(x), torch.from_numpy(keep), rate).numpy()
+    from_torch = torch_dropout.apply_mask(
+        torch.from_numpy(x), torch.from_numpy(keep), rate
+    ).numpy()
     from_keras = _np(kd.apply_mask(x, keep, rate))
     assert np.isfinite(reference).all()
     for got in (from_torch, from_keras):
@@ -424,7 +500,11 @@ TORCH_BACKEND_SCRIPT = textwrap.dedent(
 
 def test_keras_layer_runs_on_the_pytorch_backend(tmp_path):
     pytest.importorskip("torch")
-    env = {**os.environ, "KERAS_BACKEND": "torch", "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "KERAS_BACKEND": "torch",
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
     result = subprocess.run(
         [sys.executable, "-c", TORCH_BACKEND_SCRIPT, str(tmp_path / "m.keras")],
         env=env,

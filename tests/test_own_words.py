@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from test_book_pages import _texts
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,17 +21,24 @@ RUN = 8
 
 def prose_words(markdown: str) -> list[str]:
     """The words of the prose of a MyST page: code, math, roles, targets and options removed."""
-    text = re.sub(r"^(`{3,}|~{3,})[^\n{]*\n.*?^\1\s*$", " ", markdown, flags=re.M | re.S)  # code
-    text = re.sub(r"^(`{3,}|~{3,})\{[^}]+\}.*$|^:[\w-]+:.*$|^\(.+\)=$", " ", text, flags=re.M)
+    # code
+    text = re.sub(
+        r"^(`{3,}|~{3,})[^\n{]*\n.*?^\1\s*$", " ", markdown, flags=re.M | re.S
+    )
+    text = re.sub(
+        r"^(`{3,}|~{3,})\{[^}]+\}.*$|^:[\w-]+:.*$|^\(.+\)=$", " ", text, flags=re.M
+    )
     text = re.sub(r"\$\$.*?\$\$|\$[^$\n]+\$", " ", text, flags=re.S)  # math
     text = re.sub(r"\{[\w:-]+\}`[^`]*`|`[^`]*`", " ", text)  # roles, inline code
     text = re.sub(r"\]\([^)]*\)", " ", text)  # link targets
     return re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower())
 
 
-def shared_runs(words: list[str], source: set[tuple[str, ...]], n: int = RUN) -> list[str]:
+def shared_runs(
+    words: list[str], source: set[tuple[str, ...]], n: int = RUN
+) -> list[str]:
     """The runs of ``n`` words of ``words`` that occur in ``source``, merged where they overlap."""
-    hits = [i for i in range(len(words) - n + 1) if tuple(words[i:i + n]) in source]
+    hits = [i for i in range(len(words) - n + 1) if tuple(words[i : i + n]) in source]
     runs: list[list[int]] = []
     for i in hits:
         if runs and i <= runs[-1][1]:
@@ -43,11 +49,22 @@ def shared_runs(words: list[str], source: set[tuple[str, ...]], n: int = RUN) ->
 
 
 def test_prose_words_strips_code_math_and_roles():
-    page = ("Kept values are scaled by $1/(1-r)$ with `F.dropout` {cite:p}`a2014`.\n"
-            "```python\nx = dropout(x)\n```\n"
-            "```{admonition} Title words\n:class: warning\nInside a box.\n```\n")
-    assert prose_words(page) == ["kept", "values", "are", "scaled", "by", "with",
-                                 "inside", "a", "box"]
+    page = (
+        "Kept values are scaled by $1/(1-r)$ with `F.dropout` {cite:p}`a2014`.\n"
+        "```python\nx = dropout(x)\n```\n"
+        "```{admonition} Title words\n:class: warning\nInside a box.\n```\n"
+    )
+    assert prose_words(page) == [
+        "kept",
+        "values",
+        "are",
+        "scaled",
+        "by",
+        "with",
+        "inside",
+        "a",
+        "box",
+    ]
 
 
 def test_shared_runs_finds_and_merges_overlaps():
@@ -56,12 +73,21 @@ def test_shared_runs_finds_and_merges_overlaps():
     assert shared_runs("x a b y".split(), source, n=3) == []
 
 
-@pytest.mark.skipif(not SEED.is_dir(), reason="the source article (../shared/seed/) is not here: "
-                    "this check runs where the book is written")
+@pytest.mark.skipif(
+    not SEED.is_dir(),
+    reason="the source article (../shared/seed/) is not here: "
+    "this check runs where the book is written",
+)
 def test_no_run_of_eight_words_is_shared_with_the_source_article():
-    seed = [w for p in sorted(SEED.glob("*.txt")) for w in prose_words(p.read_text("utf-8"))]
-    source = {tuple(seed[i:i + RUN]) for i in range(len(seed) - RUN + 1)}
-    found = {name: runs for name, text in _texts().items()
-             if (runs := shared_runs(prose_words(text), source))}
+    seed = [
+        w for p in sorted(SEED.glob("*.txt")) for w in prose_words(p.read_text("utf-8"))
+    ]
+    source = {tuple(seed[i : i + RUN]) for i in range(len(seed) - RUN + 1)}
+    found = {
+        name: runs
+        for name, text in _texts().items()
+        if (runs := shared_runs(prose_words(text), source))
+    }
     assert not found, "runs of 8+ words shared with the source article:\n" + "\n".join(
-        f"  {name}: {run!r}" for name, runs in found.items() for run in runs)
+        f"  {name}: {run!r}" for name, runs in found.items() for run in runs
+    )

@@ -1,4 +1,5 @@
 """Helpers of the rates-and-batch-sizes chapter (companion.experiments.rate_batch)."""
+
 import math
 
 import numpy as np
@@ -6,8 +7,14 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from companion.experiments.rate_batch import (dropout_mlp, metric_by, noise_scale, realized_drop_fraction,  # noqa: E402
-                                  steps_per_epoch, time_one_epoch)
+from companion.experiments.rate_batch import (  # noqa: E402
+    dropout_mlp,
+    metric_by,
+    noise_scale,
+    realized_drop_fraction,
+    steps_per_epoch,
+    time_one_epoch,
+)
 from companion.torch.training import MLPConfig, SweepResult  # noqa: E402
 
 
@@ -38,12 +45,21 @@ def test_realized_fraction_refuses_bad_rates(bad):
 
 
 def _fake_result():
-    configs = tuple(MLPConfig(seed=s, hidden_rate=r) for r in (0.0, 0.5) for s in (0, 1, 2))
+    configs = tuple(
+        MLPConfig(seed=s, hidden_rate=r) for r in (0.0, 0.5) for s in (0, 1, 2)
+    )
     loss = np.arange(6 * 3, dtype=float).reshape(6, 3)
     loss[:, 1] = np.nan  # epoch 2 not evaluated
     zeros = np.zeros_like(loss)
-    return SweepResult(configs, train_loss=zeros, train_acc=zeros, test_loss=loss, test_acc=zeros,
-                       epoch_seconds=np.ones(3), model=None)
+    return SweepResult(
+        configs,
+        train_loss=zeros,
+        train_acc=zeros,
+        test_loss=loss,
+        test_acc=zeros,
+        epoch_seconds=np.ones(3),
+        model=None,
+    )
 
 
 def test_metric_by_groups_rows_by_value_and_reads_the_epoch():
@@ -59,19 +75,31 @@ def test_metric_by_groups_rows_by_value_and_reads_the_epoch():
 def test_metric_by_refuses_bad_requests():
     res = _fake_result()
     with pytest.raises(ValueError, match="epoch"):
-        metric_by(res, "test_loss", key="hidden_rate", values=(0.0,), epoch=2)  # not evaluated
+        # not evaluated
+        metric_by(res, "test_loss", key="hidden_rate", values=(0.0,), epoch=2)
     with pytest.raises(ValueError, match="epoch"):
         metric_by(res, "test_loss", key="hidden_rate", values=(0.0,), epoch=4)
     with pytest.raises(ValueError, match="hidden_rate"):
         metric_by(res, "test_loss", key="hidden_rate", values=(0.3,))
 
 
-@pytest.mark.parametrize("n, b, steps", [(2000, 32, 63), (2000, 256, 8), (2000, 2000, 1), (2000, 4096, 1), (10, 3, 4)])
+@pytest.mark.parametrize(
+    "n, b, steps",
+    [(2000, 32, 63), (2000, 256, 8), (2000, 2000, 1), (2000, 4096, 1), (10, 3, 4)],
+)
 def test_steps_per_epoch(n, b, steps):
     assert steps_per_epoch(n, b) == steps
 
 
-@pytest.mark.parametrize("n, b, error", [(0, 1, ValueError), (10, 0, ValueError), (10, 2.0, TypeError), (True, 1, TypeError)])
+@pytest.mark.parametrize(
+    "n, b, error",
+    [
+        (0, 1, ValueError),
+        (10, 0, ValueError),
+        (10, 2.0, TypeError),
+        (True, 1, TypeError),
+    ],
+)
 def test_steps_per_epoch_refuses_non_positive_ints(n, b, error):
     with pytest.raises(error, match="n_examples|batch_size"):
         steps_per_epoch(n, b)
@@ -98,8 +126,15 @@ def test_noise_scale_by_hand_and_invariant_to_scaling_lr_with_batch():
     assert noise_scale(0.01, 2000, 32, momentum=0.9) == pytest.approx(6.25)
 
 
-@pytest.mark.parametrize("kwargs, match", [(dict(lr=0.0), "lr"), (dict(lr=float("nan")), "lr"),
-                                           (dict(batch_size=0), "batch_size"), (dict(momentum=1.0), "momentum")])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(lr=0.0), "lr"),
+        (dict(lr=float("nan")), "lr"),
+        (dict(batch_size=0), "batch_size"),
+        (dict(momentum=1.0), "momentum"),
+    ],
+)
 def test_noise_scale_refuses_bad_arguments(kwargs, match):
     args = dict(lr=0.1, n_examples=100, batch_size=10) | kwargs
     momentum = args.pop("momentum", 0.0)

@@ -1,17 +1,17 @@
 """Conventions, statistics and properties of the NumPy reference dropout variants."""
+
 from __future__ import annotations
 
 import math
 
 import numpy as np
 import pytest
+from bad_values import BAD_RATE_IDS, BAD_RATES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from bad_values import BAD_RATE_IDS, BAD_RATES
-
-from companion.reference import functional as nd
+from companion import reference as nd
 
 # Each variant as a function of (x, rate, **kw) on an input shape it accepts.
 VARIANTS = {
@@ -22,7 +22,10 @@ VARIANTS = {
     "alpha_dropout": (nd.alpha_dropout, (4, 6, 6, 3)),
     "drop_connect": (nd.drop_connect, (12, 8)),
     "drop_path": (nd.drop_path, (4, 6, 6, 3)),
-    "drop_block": (lambda x, rate, **kw: nd.drop_block(x, rate, block_size=3, **kw), (4, 6, 6, 3)),
+    "drop_block": (
+        lambda x, rate, **kw: nd.drop_block(x, rate, block_size=3, **kw),
+        (4, 6, 6, 3),
+    ),
 }
 
 
@@ -38,10 +41,14 @@ def test_bad_rate_is_refused_naming_rate_and_value(variant, rate, error):
     _, fn, x = variant
     with pytest.raises(error, match=r"rate") as info:
         fn(x, rate, rng=0)
-    assert repr(rate)[:10] in str(info.value) or str(np.asarray(rate).shape) in str(info.value)
+    assert repr(rate)[:10] in str(info.value) or str(np.asarray(rate).shape) in str(
+        info.value
+    )
 
 
-@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.uint8, np.bool_, np.complex64])
+@pytest.mark.parametrize(
+    "dtype", [np.int32, np.int64, np.uint8, np.bool_, np.complex64]
+)
 def test_non_float_input_is_a_type_error(variant, dtype):
     _, fn, x = variant
     with pytest.raises(TypeError, match=str(np.dtype(dtype))):
@@ -90,7 +97,10 @@ def test_input_is_not_modified(variant):
     np.testing.assert_array_equal(x, before)
 
 
-@pytest.mark.parametrize("bad, error", [("seven", TypeError), (1.5, TypeError), (True, TypeError), (-1, ValueError)])
+@pytest.mark.parametrize(
+    "bad, error",
+    [("seven", TypeError), (1.5, TypeError), (True, TypeError), (-1, ValueError)],
+)
 def test_bad_rng_is_refused(variant, bad, error):
     _, fn, x = variant
     with pytest.raises(error, match="rng"):
@@ -106,6 +116,7 @@ def test_bad_training_flag_is_refused(variant, bad):
 
 # --- statistics (fixed seeds; bounds of 6+ standard errors, so they cannot flake) ---------------
 
+
 @pytest.mark.parametrize("rate", [0.1, 0.5, 0.8])
 def test_dropout_realized_fraction_and_mean(rate):
     x = np.ones(400_000, dtype=np.float32)
@@ -118,10 +129,14 @@ def test_dropout_realized_fraction_and_mean(rate):
 
 def test_standard_scaling_matches_inverted_in_expectation():
     x = np.full(200_000, 3.0)
-    train_std, test_std = nd.dropout(x, 0.4, rng=2, scaling="standard"), nd.dropout(x, 0.4, training=False, scaling="standard")
+    train_std, test_std = (
+        nd.dropout(x, 0.4, rng=2, scaling="standard"),
+        nd.dropout(x, 0.4, training=False, scaling="standard"),
+    )
     train_inv = nd.dropout(x, 0.4, rng=2)
     np.testing.assert_allclose(test_std, 3.0 * 0.6)
-    np.testing.assert_allclose(train_std.mean(), test_std.mean(), rtol=0.01)  # E[train] = test output
+    # E[train] = test output
+    np.testing.assert_allclose(train_std.mean(), test_std.mean(), rtol=0.01)
     np.testing.assert_allclose(train_inv, train_std / 0.6)  # same mask, different scale
 
 
@@ -132,7 +147,15 @@ def test_noise_shape_shares_the_mask_along_axes():
     assert 0.3 < np.mean(out == 0) < 0.7
 
 
-@pytest.mark.parametrize("noise_shape, error", [((64, 5), ValueError), ((64, 2, 7), ValueError), ((64, 1.0, 7), TypeError), (5, TypeError)])
+@pytest.mark.parametrize(
+    "noise_shape, error",
+    [
+        ((64, 5), ValueError),
+        ((64, 2, 7), ValueError),
+        ((64, 1.0, 7), TypeError),
+        (5, TypeError),
+    ],
+)
 def test_bad_noise_shape_is_refused(noise_shape, error):
     with pytest.raises(error, match="noise_shape"):
         nd.dropout(np.ones((64, 5, 7)), 0.5, noise_shape=noise_shape)
@@ -146,7 +169,8 @@ def test_spatial_dropout_drops_whole_channels(data_format):
     out = nd.spatial_dropout(x, 0.5, rng=0, data_format=data_format)
     maps = out if data_format == "channels_first" else np.moveaxis(out, -1, 1)
     per_map = maps.reshape(50, 40, -1)
-    assert np.all(per_map.min(axis=2) == per_map.max(axis=2))  # each map all-kept or all-dropped
+    # each map all-kept or all-dropped
+    assert np.all(per_map.min(axis=2) == per_map.max(axis=2))
     assert 0.4 < np.mean(per_map[:, :, 0] == 0) < 0.6
 
 
@@ -174,7 +198,9 @@ def test_alpha_dropout_keeps_mean_and_variance_of_standardized_input(rate):
     assert abs(out.mean()) < 0.01 and abs(out.var() - 1.0) < 0.02
     a = ((1 - rate) * (1 + rate * nd.SELU_ALPHA_PRIME**2)) ** -0.5
     dropped_value = a * nd.SELU_ALPHA_PRIME - a * nd.SELU_ALPHA_PRIME * rate
-    assert np.mean(np.isclose(out, dropped_value, rtol=0, atol=1e-12)) == pytest.approx(rate, abs=0.005)
+    assert np.mean(np.isclose(out, dropped_value, rtol=0, atol=1e-12)) == pytest.approx(
+        rate, abs=0.005
+    )
 
 
 def test_gaussian_dropout_has_dropouts_mean_and_variance():
@@ -187,7 +213,8 @@ def test_drop_connect_drops_individual_weights():
     w = np.ones((300, 200), dtype=np.float32)
     out = nd.drop_connect(w, 0.5, rng=0)
     rows_all_zero = np.all(out == 0, axis=1).sum()
-    assert rows_all_zero == 0 and abs(np.mean(out == 0) - 0.5) < 0.01  # entries, not whole units
+    # entries, not whole units
+    assert rows_all_zero == 0 and abs(np.mean(out == 0) - 0.5) < 0.01
 
 
 def test_drop_block_drops_square_blocks_and_about_rate():
@@ -195,15 +222,17 @@ def test_drop_block_drops_square_blocks_and_about_rate():
     out = nd.drop_block(x, 0.2, block_size=5, rng=0)
     dropped = np.moveaxis(out == 0, -1, 1)  # (N, C, H, W)
     assert 0.12 < dropped.mean() < 0.26
-    np.testing.assert_allclose(out[out != 0], out[out != 0].flat[0])  # one rescale factor
-    assert np.isclose(out.mean(), 1.0, rtol=1e-5)  # rescaled by the realized keep fraction
+    # one rescale factor
+    np.testing.assert_allclose(out[out != 0], out[out != 0].flat[0])
+    # rescaled by the realized keep fraction
+    assert np.isclose(out.mean(), 1.0, rtol=1e-5)
     # every dropped pixel lies in some 5x5 window that is dropped entirely
     windows = np.lib.stride_tricks.sliding_window_view(dropped, (5, 5), axis=(2, 3))
     full = windows.all(axis=(-2, -1))  # (N, C, 20, 20): corners of all-dropped squares
     covered = np.zeros_like(dropped)
     for di in range(5):
         for dj in range(5):
-            covered[:, :, di:di + 20, dj:dj + 20] |= full
+            covered[:, :, di : di + 20, dj : dj + 20] |= full
     np.testing.assert_array_equal(covered, dropped)
 
 
@@ -232,14 +261,21 @@ float_arrays = hnp.arrays(
 
 
 @settings(max_examples=150, deadline=None)
-@given(x=float_arrays, rate=st.floats(0.0, 1.0), seed=st.integers(0, 2**16), scaling=st.sampled_from(["inverted", "standard"]))
+@given(
+    x=float_arrays,
+    rate=st.floats(0.0, 1.0),
+    seed=st.integers(0, 2**16),
+    scaling=st.sampled_from(["inverted", "standard"]),
+)
 def test_every_output_value_is_zero_or_the_scaled_input(x, rate, seed, scaling):
     out = nd.dropout(x, rate, rng=seed, scaling=scaling)
     assert out.shape == x.shape and out.dtype == x.dtype
     scale = 1.0 if scaling == "standard" or rate == 1.0 else 1.0 / (1.0 - rate)
     kept = out != 0
-    compute = np.promote_types(x.dtype, np.float32)  # float16 is scaled in float32, as documented
-    with np.errstate(over="ignore"):  # a kept value beyond float16's range is inf on both sides
+    # float16 is scaled in float32, as documented
+    compute = np.promote_types(x.dtype, np.float32)
+    # a kept value beyond float16's range is inf on both sides
+    with np.errstate(over="ignore"):
         expected = (x[kept].astype(compute) * compute.type(scale)).astype(x.dtype)
     np.testing.assert_allclose(out[kept], expected, rtol=1e-3)
     if rate == 1.0:
@@ -252,27 +288,36 @@ def test_mask_is_a_function_of_seed_and_shape_only(x, rate, seed):
     a = nd.dropout(np.abs(x) + 1, rate, rng=seed) != 0
     b = nd.dropout(np.abs(x) + 5, rate, rng=seed) != 0
     np.testing.assert_array_equal(a, b)
-    np.testing.assert_array_equal(a, nd.keep_mask(x.shape, rate, rng=seed) | (rate == 0))
+    np.testing.assert_array_equal(
+        a, nd.keep_mask(x.shape, rate, rng=seed) | (rate == 0)
+    )
 
 
 @settings(max_examples=100, deadline=None)
-@given(rate=st.floats(0.0, 1.0), data_format=st.sampled_from(["channels_last", "channels_first"]),
-       shape=hnp.array_shapes(min_dims=3, max_dims=5, min_side=1, max_side=4))
+@given(
+    rate=st.floats(0.0, 1.0),
+    data_format=st.sampled_from(["channels_last", "channels_first"]),
+    shape=hnp.array_shapes(min_dims=3, max_dims=5, min_side=1, max_side=4),
+)
 def test_spatial_dropout_property(rate, data_format, shape):
     x = np.ones(shape, dtype=np.float32)
     out = nd.spatial_dropout(x, rate, rng=0, data_format=data_format)
     channel_axis = -1 if data_format == "channels_last" else 1
-    maps = np.moveaxis(out, channel_axis, 1).reshape(shape[0], np.moveaxis(x, channel_axis, 1).shape[1], -1)
+    maps = np.moveaxis(out, channel_axis, 1).reshape(
+        shape[0], np.moveaxis(x, channel_axis, 1).shape[1], -1
+    )
     assert np.all(maps.min(axis=2) == maps.max(axis=2))
 
 
 def test_float16_scale_beyond_float16_range_is_applied_in_float32():
     x = np.full(400_000, 1e-3, dtype=np.float16)
-    out = nd.dropout(x, 0.9999, rng=0)  # scale 10,000 is representable, 1e-3 * 10,000 = 10
+    # scale 10,000 is representable, 1e-3 * 10,000 = 10
+    out = nd.dropout(x, 0.9999, rng=0)
     kept = out[out != 0]
     assert out.dtype == np.float16 and len(kept) > 0 and np.all(np.isfinite(kept))
     np.testing.assert_allclose(kept, 10.0, rtol=1e-2)
-    out = nd.dropout(np.full(400_000, 1e-3, dtype=np.float16), 1 - 1e-5, rng=0)  # scale 1e5 > float16 max
+    # scale 1e5 > float16 max
+    out = nd.dropout(np.full(400_000, 1e-3, dtype=np.float16), 1 - 1e-5, rng=0)
     assert np.all(np.isfinite(out))
 
 
@@ -302,6 +347,7 @@ def test_keep_mask_rounds_no_probability_away():
 
 # --- the blocked fast path -----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 def test_dropout_across_blocks_uses_keep_mask_in_c_order(dtype):
     # more than two blocks and a tail that is not a multiple of 8 bytes
@@ -311,7 +357,9 @@ def test_dropout_across_blocks_uses_keep_mask_in_c_order(dtype):
     keep = nd.keep_mask(x.shape, 0.3, rng=4)
     np.testing.assert_array_equal(out != 0, keep)
     compute = np.promote_types(dtype, np.float32)  # float16 is scaled in float32
-    np.testing.assert_array_equal(out[keep], (x[keep].astype(compute) * compute.type(1 / 0.7)).astype(dtype))
+    np.testing.assert_array_equal(
+        out[keep], (x[keep].astype(compute) * compute.type(1 / 0.7)).astype(dtype)
+    )
     # a non-contiguous view of the same values gets the same mask, laid out in its own C order
     transposed = np.ascontiguousarray(x.T).T
     np.testing.assert_array_equal(nd.dropout(transposed, 0.3, rng=4), out)
@@ -322,7 +370,8 @@ def test_dropped_inf_and_nan_become_zero_and_kept_ones_stay(dtype):
     x = np.tile(np.array([np.inf, -np.inf, np.nan, -2.0], dtype=dtype), 5_000)
     out = nd.dropout(x, 0.5, rng=0)
     keep = nd.keep_mask(x.shape, 0.5, rng=0)
-    assert np.all(out[~keep] == 0) and not np.signbit(out[~keep]).any()  # +0.0, bits cleared
+    # +0.0, bits cleared
+    assert np.all(out[~keep] == 0) and not np.signbit(out[~keep]).any()
     np.testing.assert_array_equal(out[keep], x[keep] * dtype(2))
 
 
@@ -337,7 +386,8 @@ def test_long_double_is_refused_with_its_dtype_named():
 
 
 def test_scaling_past_the_dtype_range_gives_inf_for_kept_values_and_no_warning(recwarn):
-    x = np.full(1000, 6e4, dtype=np.float16)  # 6e4 / 0.5 exceeds float16's maximum of 65504
+    # 6e4 / 0.5 exceeds float16's maximum of 65504
+    x = np.full(1000, 6e4, dtype=np.float16)
     out = nd.dropout(x, 0.5, rng=0)
     keep = nd.keep_mask(x.shape, 0.5, rng=0)
     assert np.all(np.isposinf(out[keep])) and np.all(out[~keep] == 0)

@@ -1,4 +1,5 @@
 """Tests of companion.reference: the from-scratch NumPy MLP, its gradients, optimizers and fit loop."""
+
 from __future__ import annotations
 
 import math
@@ -15,7 +16,9 @@ GRAD_TOL = 1e-7
 
 def _blobs(n_per_class: int, seed: int, n_features: int = 10, n_classes: int = 3):
     """Well-separated Gaussian clusters (the same centres for every seed): an easy problem."""
-    centers = np.random.default_rng(12345).standard_normal((n_classes, n_features)) * 1.5
+    centers = (
+        np.random.default_rng(12345).standard_normal((n_classes, n_features)) * 1.5
+    )
     rng = np.random.default_rng(seed)
     y = np.repeat(np.arange(n_classes), n_per_class)
     x = centers[y] + rng.standard_normal((len(y), n_features))
@@ -67,12 +70,31 @@ def test_relu_forward_backward():
     [
         lambda: nn.Dense(7, 5, rng=0),
         lambda: nn.ReLU(),
-        lambda: nn.Dropout(0.4, fixed_mask=np.random.default_rng(3).random((6, 7)) > 0.4),
-        lambda: nn.Dropout(0.4, scaling="standard", fixed_mask=np.random.default_rng(3).random((6, 7)) > 0.4),
-        lambda: nn.Dropout(0.5, rng=4),  # random mask, frozen by the check after its first forward pass
-        lambda: nn.Dropout(0.3, rng=4, scaling="standard", fixed_mask=np.random.default_rng(5).random(7) > 0.3),
+        lambda: nn.Dropout(
+            0.4, fixed_mask=np.random.default_rng(3).random((6, 7)) > 0.4
+        ),
+        lambda: nn.Dropout(
+            0.4,
+            scaling="standard",
+            fixed_mask=np.random.default_rng(3).random((6, 7)) > 0.4,
+        ),
+        # random mask, frozen by the check after its first forward pass
+        lambda: nn.Dropout(0.5, rng=4),
+        lambda: nn.Dropout(
+            0.3,
+            rng=4,
+            scaling="standard",
+            fixed_mask=np.random.default_rng(5).random(7) > 0.3,
+        ),
     ],
-    ids=["dense", "relu", "dropout-inverted", "dropout-standard", "dropout-random", "dropout-broadcast-mask"],
+    ids=[
+        "dense",
+        "relu",
+        "dropout-inverted",
+        "dropout-standard",
+        "dropout-random",
+        "dropout-broadcast-mask",
+    ],
 )
 def test_layer_gradient_check(make_layer, training):
     x = np.random.default_rng(6).standard_normal((6, 7)).astype(np.float32)
@@ -86,7 +108,9 @@ def test_layer_gradient_check_detects_a_wrong_backward():
 
     mask = np.random.default_rng(0).random((6, 7)) > 0.5
     x = np.random.default_rng(1).standard_normal((6, 7))
-    assert nn.layer_gradient_check(ForgetsTheScale(0.5, fixed_mask=mask), x, rng=0) > 0.1
+    assert (
+        nn.layer_gradient_check(ForgetsTheScale(0.5, fixed_mask=mask), x, rng=0) > 0.1
+    )
 
 
 def test_layer_gradient_check_leaves_the_layer_alone():
@@ -105,7 +129,10 @@ def test_layer_gradient_check_leaves_the_layer_alone():
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("scaling, train_scale, eval_scale", [("inverted", 1 / 0.75, 1.0), ("standard", 1.0, 0.75)])
+@pytest.mark.parametrize(
+    "scaling, train_scale, eval_scale",
+    [("inverted", 1 / 0.75, 1.0), ("standard", 1.0, 0.75)],
+)
 def test_dropout_train_and_eval(scaling, train_scale, eval_scale):
     rng = np.random.default_rng(0)
     x = rng.standard_normal((50, 40)).astype(np.float32)
@@ -113,14 +140,23 @@ def test_dropout_train_and_eval(scaling, train_scale, eval_scale):
     layer = nn.Dropout(0.25, scaling=scaling, fixed_mask=mask)
     out = layer.forward(x, training=True)
     assert out.dtype == np.float32
-    np.testing.assert_allclose(out, np.where(mask, x * np.float32(train_scale), 0), rtol=1e-6)
+    np.testing.assert_allclose(
+        out, np.where(mask, x * np.float32(train_scale), 0), rtol=1e-6
+    )
     assert np.all(out[~mask] == 0)
     grad = rng.standard_normal(x.shape).astype(np.float32)
-    np.testing.assert_allclose(layer.backward(grad), np.where(mask, grad * np.float32(train_scale), 0), rtol=1e-6)
+    np.testing.assert_allclose(
+        layer.backward(grad),
+        np.where(mask, grad * np.float32(train_scale), 0),
+        rtol=1e-6,
+    )
 
-    out_eval = layer.forward(x, training=False)  # the fixed mask is ignored at inference
+    # the fixed mask is ignored at inference
+    out_eval = layer.forward(x, training=False)
     np.testing.assert_allclose(out_eval, x * np.float32(eval_scale), rtol=1e-6)
-    np.testing.assert_allclose(layer.backward(grad), grad * np.float32(eval_scale), rtol=1e-6)
+    np.testing.assert_allclose(
+        layer.backward(grad), grad * np.float32(eval_scale), rtol=1e-6
+    )
     assert layer.mask is None
 
 
@@ -132,7 +168,8 @@ def test_dropout_backward_reuses_the_forward_mask():
     assert 0.4 < kept.mean() < 0.6  # 6,000 draws: the kept fraction is 0.5 +- 0.007
     np.testing.assert_array_equal(kept, layer.mask)
     grad_in = layer.backward(np.ones_like(x))
-    np.testing.assert_array_equal(grad_in, out)  # same mask, same 1 / (1 - rate) = 2 scale
+    # same mask, same 1 / (1 - rate) = 2 scale
+    np.testing.assert_array_equal(grad_in, out)
     assert set(np.unique(grad_in)) == {0.0, 2.0}
     layer.forward(x, training=True)  # a new forward pass draws a new mask
     assert not np.array_equal(layer.mask, kept)
@@ -141,7 +178,9 @@ def test_dropout_backward_reuses_the_forward_mask():
 def test_dropout_same_seed_same_mask_and_edge_rates():
     x = np.arange(1, 61, dtype=np.float32).reshape(6, 10)
     a, b = nn.Dropout(0.5, rng=42), nn.Dropout(0.5, rng=42)
-    np.testing.assert_array_equal(a.forward(x, training=True), b.forward(x, training=True))
+    np.testing.assert_array_equal(
+        a.forward(x, training=True), b.forward(x, training=True)
+    )
 
     zero = nn.Dropout(0.0, rng=0)
     np.testing.assert_array_equal(zero.forward(x, training=True), x)
@@ -160,7 +199,9 @@ def test_dropout_refuses_bad_masks():
     with pytest.raises(TypeError, match="fixed_mask"):
         nn.Dropout(0.5, fixed_mask=np.ones((4, 5))).forward(x, training=True)
     with pytest.raises(ValueError, match="fixed_mask"):
-        nn.Dropout(0.5, fixed_mask=np.ones((4, 6), dtype=bool)).forward(x, training=True)
+        nn.Dropout(0.5, fixed_mask=np.ones((4, 6), dtype=bool)).forward(
+            x, training=True
+        )
     with pytest.raises(TypeError, match="training"):
         nn.Dropout(0.5).forward(x, training="yes")
 
@@ -175,10 +216,29 @@ def _kinds(model):
 
 
 def test_mlp_structure():
-    assert _kinds(nn.mlp((784, 256, 256, 10), rng=0)) == ["Dense", "ReLU", "Dense", "ReLU", "Dense"]
+    assert _kinds(nn.mlp((784, 256, 256, 10), rng=0)) == [
+        "Dense",
+        "ReLU",
+        "Dense",
+        "ReLU",
+        "Dense",
+    ]
     model = nn.mlp((784, 256, 256, 10), input_rate=0.2, hidden_rate=0.5, rng=0)
-    assert _kinds(model) == ["Dropout", "Dense", "ReLU", "Dropout", "Dense", "ReLU", "Dropout", "Dense"]
-    assert [layer.rate for layer in model.layers if isinstance(layer, nn.Dropout)] == [0.2, 0.5, 0.5]
+    assert _kinds(model) == [
+        "Dropout",
+        "Dense",
+        "ReLU",
+        "Dropout",
+        "Dense",
+        "ReLU",
+        "Dropout",
+        "Dense",
+    ]
+    assert [layer.rate for layer in model.layers if isinstance(layer, nn.Dropout)] == [
+        0.2,
+        0.5,
+        0.5,
+    ]
     assert _kinds(nn.mlp((4, 3), hidden_rate=0.5, rng=0)) == ["Dense"]
     assert list(model.params()) == ["1.W", "1.b", "4.W", "4.b", "7.W", "7.b"]
     assert list(model.grads()) == list(model.params())
@@ -209,10 +269,13 @@ def _random_biases(model, seed):
 
 def test_whole_mlp_gradient_check_with_dropout():
     rng = np.random.default_rng(0)
-    model = _random_biases(nn.mlp((12, 10, 8, 4), input_rate=0.2, hidden_rate=0.5, rng=1), seed=9)
+    model = _random_biases(
+        nn.mlp((12, 10, 8, 4), input_rate=0.2, hidden_rate=0.5, rng=1), seed=9
+    )
     x, y = rng.standard_normal((16, 12)), rng.integers(0, 4, 16)
     before = {k: v.copy() for k, v in model.params().items()}
-    assert nn.gradient_check(model, x, y, rng=2) < GRAD_TOL  # masks drawn once, then frozen
+    # masks drawn once, then frozen
+    assert nn.gradient_check(model, x, y, rng=2) < GRAD_TOL
     assert nn.gradient_check(model, x, y, rng=2, training=False) < GRAD_TOL
     for key, value in model.params().items():  # the check works on a copy
         assert value.dtype == np.float32 and np.array_equal(value, before[key])
@@ -220,10 +283,17 @@ def test_whole_mlp_gradient_check_with_dropout():
 
 def test_whole_mlp_gradient_check_with_fixed_masks():
     rng = np.random.default_rng(3)
-    model = _random_biases(nn.mlp((12, 10, 8, 4), input_rate=0.2, hidden_rate=0.5, rng=4, scaling="standard"), 8)
+    model = _random_biases(
+        nn.mlp(
+            (12, 10, 8, 4), input_rate=0.2, hidden_rate=0.5, rng=4, scaling="standard"
+        ),
+        8,
+    )
     widths = {0: 12, 3: 10, 6: 8}
     for index, width in widths.items():
-        model.layers[index].fixed_mask = rng.random((16, width)) >= model.layers[index].rate
+        model.layers[index].fixed_mask = (
+            rng.random((16, width)) >= model.layers[index].rate
+        )
     x, y = rng.standard_normal((16, 12)), rng.integers(0, 4, 16)
     assert nn.gradient_check(model, x, y, rng=5, n_checks=30) < GRAD_TOL
 
@@ -232,7 +302,8 @@ def test_gradient_check_at_the_relu_kink():
     """An all-zero input row with zero biases puts every hidden unit exactly at ReLU's kink."""
     model = nn.Sequential([nn.Dense(3, 4, rng=0), nn.ReLU(), nn.Dense(4, 2, rng=1)])
     x, y = np.zeros((1, 3)), np.array([1])
-    assert nn.gradient_check(model, x, y, rng=0) > 0.1  # derivative 0 vs difference quotient 1/2
+    # derivative 0 vs difference quotient 1/2
+    assert nn.gradient_check(model, x, y, rng=0) > 0.1
     _random_biases(model, seed=0)
     assert nn.gradient_check(model, x, y, rng=0) < GRAD_TOL
 
@@ -287,9 +358,12 @@ def test_softmax_cross_entropy_matches_direct_formula():
 
 
 def test_softmax_cross_entropy_is_stable_for_huge_logits():
-    logits = np.array([[1000.0, 0.0, -1000.0], [-5000.0, 5000.0, 0.0]], dtype=np.float32)
+    logits = np.array(
+        [[1000.0, 0.0, -1000.0], [-5000.0, 5000.0, 0.0]], dtype=np.float32
+    )
     loss, grad = nn.softmax_cross_entropy(logits, np.array([0, 0]))
-    assert loss == pytest.approx(10000 / 2, rel=1e-6)  # 0 for the first row, 10000 for the second
+    # 0 for the first row, 10000 for the second
+    assert loss == pytest.approx(10000 / 2, rel=1e-6)
     assert np.all(np.isfinite(grad))
     np.testing.assert_allclose(grad, [[0, 0, 0], [-0.5, 0.5, 0]], atol=1e-6)
     np.testing.assert_allclose(np.exp(nn.log_softmax(logits)).sum(axis=1), 1, rtol=1e-6)
@@ -342,7 +416,8 @@ def test_sgd_and_adam_single_steps_match_their_formulas():
     np.testing.assert_allclose(p["w"], 1 - 0.1 * g, rtol=1e-6)
 
     p = {"w": np.ones(3, dtype=np.float32)}
-    nn.Adam(0.01).step(p, {"w": g})  # bias-corrected first step: lr * g / |g| (up to eps)
+    # bias-corrected first step: lr * g / |g| (up to eps)
+    nn.Adam(0.01).step(p, {"w": g})
     np.testing.assert_allclose(p["w"], 1 - 0.01 * np.sign(g), rtol=1e-5)
 
     p = {"w": np.ones(3, dtype=np.float32)}
@@ -352,7 +427,11 @@ def test_sgd_and_adam_single_steps_match_their_formulas():
     np.testing.assert_allclose(p["w"], 1 - 0.1 * g - 0.1 * 1.5 * g, rtol=1e-6)
 
 
-@pytest.mark.parametrize("optimizer", [nn.SGD(0.1, weight_decay=0.5), nn.Adam(0.01, weight_decay=0.5)], ids=["sgd", "adam"])
+@pytest.mark.parametrize(
+    "optimizer",
+    [nn.SGD(0.1, weight_decay=0.5), nn.Adam(0.01, weight_decay=0.5)],
+    ids=["sgd", "adam"],
+)
 def test_weight_decay_shrinks_weights_without_gradient(optimizer):
     w0 = np.array([2.0, -3.0, 0.5], dtype=np.float32)
     p = {"w": w0.copy()}
@@ -366,7 +445,9 @@ def test_weight_decay_shrinks_weights_without_gradient(optimizer):
 
 def test_optimizer_refuses_mismatched_keys():
     with pytest.raises(ValueError, match="keys"):
-        nn.SGD(0.1).step({"a": np.zeros(2, dtype=np.float32)}, {"b": np.zeros(2, dtype=np.float32)})
+        nn.SGD(0.1).step(
+            {"a": np.zeros(2, dtype=np.float32)}, {"b": np.zeros(2, dtype=np.float32)}
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -378,7 +459,17 @@ def test_fit_learns_a_separable_problem():
     x, y = _blobs(100, seed=0)
     x_val, y_val = _blobs(20, seed=100)
     model = nn.mlp((10, 32, 3), hidden_rate=0.2, rng=0)
-    history = nn.fit(model, x, y, epochs=8, batch_size=32, optimizer=nn.Adam(1e-2), rng=0, x_val=x_val, y_val=y_val)
+    history = nn.fit(
+        model,
+        x,
+        y,
+        epochs=8,
+        batch_size=32,
+        optimizer=nn.Adam(1e-2),
+        rng=0,
+        x_val=x_val,
+        y_val=y_val,
+    )
     for name in ("train_loss", "train_acc", "val_loss", "val_acc", "epoch_seconds"):
         assert len(getattr(history, name)) == 8, name
     assert history.train_acc[-1] >= 0.95 and history.val_acc[-1] >= 0.95
@@ -392,9 +483,23 @@ def test_fit_learns_a_separable_problem():
 def test_fit_without_validation_and_with_sgd_and_no_shuffle():
     x, y = _blobs(60, seed=1)
     model = nn.mlp((10, 16, 16, 3), input_rate=0.1, hidden_rate=0.3, rng=1)
-    history = nn.fit(model, x, y, epochs=5, batch_size=50, optimizer=nn.SGD(0.05, momentum=0.9), shuffle=False, rng=1)
+    history = nn.fit(
+        model,
+        x,
+        y,
+        epochs=5,
+        batch_size=50,
+        optimizer=nn.SGD(0.05, momentum=0.9),
+        shuffle=False,
+        rng=1,
+    )
     assert history.val_loss == [] and history.val_acc == []
-    assert len(history.train_loss) == len(history.train_acc) == len(history.epoch_seconds) == 5
+    assert (
+        len(history.train_loss)
+        == len(history.train_acc)
+        == len(history.epoch_seconds)
+        == 5
+    )
     assert history.train_acc[-1] >= 0.9
 
 
@@ -404,7 +509,9 @@ def test_fit_accepts_float64_data_and_is_deterministic():
 
     def run(fit_seed):
         model = nn.mlp((10, 16, 3), input_rate=0.2, hidden_rate=0.5, rng=7)
-        history = nn.fit(model, x, y, epochs=3, batch_size=16, optimizer=nn.Adam(1e-2), rng=fit_seed)
+        history = nn.fit(
+            model, x, y, epochs=3, batch_size=16, optimizer=nn.Adam(1e-2), rng=fit_seed
+        )
         return history, model.params()
 
     (h1, p1), (h2, p2), (h3, _) = run(0), run(0), run(1)
@@ -423,7 +530,9 @@ def test_evaluate_chunks_do_not_change_the_result():
     assert loss_chunked == pytest.approx(loss, rel=1e-6) and acc_chunked == acc
     p = model.predict_proba(x)
     assert acc == np.mean(p.argmax(axis=1) == y)
-    assert loss == pytest.approx(-np.mean(np.log(p[np.arange(len(y)), y].astype(np.float64))), rel=1e-4)
+    assert loss == pytest.approx(
+        -np.mean(np.log(p[np.arange(len(y)), y].astype(np.float64))), rel=1e-4
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -460,17 +569,86 @@ _MODEL = nn.mlp((10, 4, 3), rng=0)
         (lambda: nn.Adam(beta1=1.0), ValueError, "beta1"),
         (lambda: nn.Adam(beta2=-0.5), ValueError, "beta2"),
         (lambda: nn.Adam(eps=0.0), ValueError, "eps"),
-        (lambda: nn.fit(_MODEL, _X, _Y, epochs=0, batch_size=4, optimizer=nn.SGD(0.1)), ValueError, "epochs"),
-        (lambda: nn.fit(_MODEL, _X, _Y, epochs=1.0, batch_size=4, optimizer=nn.SGD(0.1)), TypeError, "epochs"),
-        (lambda: nn.fit(_MODEL, _X, _Y, epochs=1, batch_size=0, optimizer=nn.SGD(0.1)), ValueError, "batch_size"),
-        (lambda: nn.fit(_MODEL, _X, _Y, epochs=1, batch_size=True, optimizer=nn.SGD(0.1)), TypeError, "batch_size"),
-        (lambda: nn.fit(_MODEL, _X, _Y, epochs=1, batch_size=4, optimizer=None), TypeError, "optimizer"),
-        (lambda: nn.fit(_MODEL, _X.astype(int), _Y, epochs=1, batch_size=4, optimizer=nn.SGD(0.1)), TypeError, "x"),
-        (lambda: nn.fit(_MODEL, _X, _Y[:-1], epochs=1, batch_size=4, optimizer=nn.SGD(0.1)), ValueError, "y"),
-        (lambda: nn.fit(_MODEL, _X, _Y + 0.0, epochs=1, batch_size=4, optimizer=nn.SGD(0.1)), TypeError, "y"),
-        (lambda: nn.fit(_MODEL, _X, _Y, epochs=1, batch_size=4, optimizer=nn.SGD(0.1), x_val=_X), ValueError, "y_val"),
-        (lambda: nn.fit(_MODEL, _X, _Y, epochs=1, batch_size=4, optimizer=nn.SGD(0.1), shuffle=1), TypeError, "shuffle"),
-        (lambda: nn.fit(object(), _X, _Y, epochs=1, batch_size=4, optimizer=nn.SGD(0.1)), TypeError, "model"),
+        (
+            lambda: nn.fit(
+                _MODEL, _X, _Y, epochs=0, batch_size=4, optimizer=nn.SGD(0.1)
+            ),
+            ValueError,
+            "epochs",
+        ),
+        (
+            lambda: nn.fit(
+                _MODEL, _X, _Y, epochs=1.0, batch_size=4, optimizer=nn.SGD(0.1)
+            ),
+            TypeError,
+            "epochs",
+        ),
+        (
+            lambda: nn.fit(
+                _MODEL, _X, _Y, epochs=1, batch_size=0, optimizer=nn.SGD(0.1)
+            ),
+            ValueError,
+            "batch_size",
+        ),
+        (
+            lambda: nn.fit(
+                _MODEL, _X, _Y, epochs=1, batch_size=True, optimizer=nn.SGD(0.1)
+            ),
+            TypeError,
+            "batch_size",
+        ),
+        (
+            lambda: nn.fit(_MODEL, _X, _Y, epochs=1, batch_size=4, optimizer=None),
+            TypeError,
+            "optimizer",
+        ),
+        (
+            lambda: nn.fit(
+                _MODEL,
+                _X.astype(int),
+                _Y,
+                epochs=1,
+                batch_size=4,
+                optimizer=nn.SGD(0.1),
+            ),
+            TypeError,
+            "x",
+        ),
+        (
+            lambda: nn.fit(
+                _MODEL, _X, _Y[:-1], epochs=1, batch_size=4, optimizer=nn.SGD(0.1)
+            ),
+            ValueError,
+            "y",
+        ),
+        (
+            lambda: nn.fit(
+                _MODEL, _X, _Y + 0.0, epochs=1, batch_size=4, optimizer=nn.SGD(0.1)
+            ),
+            TypeError,
+            "y",
+        ),
+        (
+            lambda: nn.fit(
+                _MODEL, _X, _Y, epochs=1, batch_size=4, optimizer=nn.SGD(0.1), x_val=_X
+            ),
+            ValueError,
+            "y_val",
+        ),
+        (
+            lambda: nn.fit(
+                _MODEL, _X, _Y, epochs=1, batch_size=4, optimizer=nn.SGD(0.1), shuffle=1
+            ),
+            TypeError,
+            "shuffle",
+        ),
+        (
+            lambda: nn.fit(
+                object(), _X, _Y, epochs=1, batch_size=4, optimizer=nn.SGD(0.1)
+            ),
+            TypeError,
+            "model",
+        ),
         (lambda: nn.evaluate(_MODEL, _X, _Y, batch_size=-1), ValueError, "batch_size"),
         (lambda: nn.gradient_check(_MODEL, _X, _Y, eps=0.0), ValueError, "eps"),
         (lambda: nn.gradient_check(_MODEL, _X, _Y, n_checks=0), ValueError, "n_checks"),

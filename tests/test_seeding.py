@@ -1,4 +1,5 @@
 """The seeding helper."""
+
 import random
 
 import numpy as np
@@ -22,7 +23,16 @@ def test_seeds_torch_when_imported():
     assert torch.equal(a, torch.rand(3))
 
 
-@pytest.mark.parametrize("bad, error", [(-1, ValueError), (2**40, ValueError), (1.0, TypeError), ("3", TypeError), (True, TypeError)])
+@pytest.mark.parametrize(
+    "bad, error",
+    [
+        (-1, ValueError),
+        (2**40, ValueError),
+        (1.0, TypeError),
+        ("3", TypeError),
+        (True, TypeError),
+    ],
+)
 def test_bad_seed(bad, error):
     with pytest.raises(error, match="seed"):
         seed_everything(bad)

@@ -53,7 +53,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 LOAD_TIMEOUT_MS = 90_000  # a loaded 2-core machine can be slow
-MAX_EXAMPLES = 5  # per page and kind of problem, so that one bad page does not flood the report
+# per page and kind of problem, so that one bad page does not flood the report
+MAX_EXAMPLES = 5
 # Console errors that come from the toolchain, not from the book, each with its reason. Keep short.
 KNOWN_CONSOLE_NOISE = {
     # sphinx-thebe 0.3.1 under Sphinx 7.4 writes its one-line inline config script twice on every
@@ -126,7 +127,7 @@ class _IdsAndLinks(html.parser.HTMLParser):
             self.links.append(attrs["src"])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _parse_static(path: Path) -> _IdsAndLinks:
     parser = _IdsAndLinks()
     parser.feed(path.read_text(encoding="utf-8", errors="replace"))
@@ -305,8 +306,12 @@ def _crawl(site_dir: Path, toc_path: Path, shot_dir: Path, chromium: str) -> Cra
 
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
-            context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+            browser = pw.chromium.launch(
+                executable_path=chromium, headless=True, args=CHROMIUM_ARGS
+            )
+            context = browser.new_context(
+                viewport={"width": 1280, "height": 900}, service_workers="block"
+            )
             current: dict = {}
 
             def route(r):
@@ -324,27 +329,41 @@ def _crawl(site_dir: Path, toc_path: Path, shot_dir: Path, chromium: str) -> Cra
             def on_console(msg):
                 rep = current.get("report")
                 # requests to other hosts are blocked on purpose and reported by test_pages_work_offline
-                if rep is None or msg.type != "error" or "ERR_BLOCKED_BY_CLIENT" in msg.text:
+                if (
+                    rep is None
+                    or msg.type != "error"
+                    or "ERR_BLOCKED_BY_CLIENT" in msg.text
+                ):
                     return
                 if not any(noise in msg.text for noise in KNOWN_CONSOLE_NOISE):
                     loc = msg.location or {}
-                    where = f" ({loc.get('url', '')}:{loc.get('lineNumber', '')})" if loc.get("url") else ""
+                    where = (
+                        f" ({loc.get('url', '')}:{loc.get('lineNumber', '')})"
+                        if loc.get("url")
+                        else ""
+                    )
                     rep.console_errors.append(msg.text[:300] + where)
 
             def on_pageerror(exc):
                 rep = current.get("report")
-                if rep is not None and not any(noise in str(exc) for noise in KNOWN_CONSOLE_NOISE):
+                if rep is not None and not any(
+                    noise in str(exc) for noise in KNOWN_CONSOLE_NOISE
+                ):
                     rep.console_errors.append(f"uncaught exception: {str(exc)[:300]}")
 
             def on_response(resp):
                 rep = current.get("report")
                 if rep is not None and resp.url.startswith(base) and resp.status >= 400:
-                    rep.failed_requests.append(f"HTTP {resp.status} {resp.url[len(base) - 1:]}")
+                    rep.failed_requests.append(
+                        f"HTTP {resp.status} {resp.url[len(base) - 1 :]}"
+                    )
 
             def on_requestfailed(req):
                 rep = current.get("report")
                 if rep is not None and req.url.startswith(base):
-                    rep.failed_requests.append(f"{req.failure} {req.url[len(base) - 1:]}")
+                    rep.failed_requests.append(
+                        f"{req.failure} {req.url[len(base) - 1 :]}"
+                    )
 
             page.on("console", on_console)
             page.on("pageerror", on_pageerror)
@@ -359,16 +378,25 @@ def _crawl(site_dir: Path, toc_path: Path, shot_dir: Path, chromium: str) -> Cra
                     rep.load_error = f"{doc}.html is not in the built site (listed in {toc_path.name})"
                     continue
                 try:
-                    resp = page.goto(rep.url, wait_until="load", timeout=LOAD_TIMEOUT_MS)
+                    resp = page.goto(
+                        rep.url, wait_until="load", timeout=LOAD_TIMEOUT_MS
+                    )
                     rep.status = resp.status if resp else None
                     rep.data["mathState"] = page.evaluate(WAIT_MATH_JS)
-                    page.wait_for_timeout(200)  # late console errors of deferred scripts
+                    # late console errors of deferred scripts
+                    page.wait_for_timeout(200)
                     rep.data.update(page.evaluate(COLLECT_JS))
                     rep.title = rep.data.get("title", "")
                     rep.screenshot = shot_dir / _screenshot_name(doc)
-                    page.screenshot(path=str(rep.screenshot), full_page=True, timeout=LOAD_TIMEOUT_MS)
+                    page.screenshot(
+                        path=str(rep.screenshot),
+                        full_page=True,
+                        timeout=LOAD_TIMEOUT_MS,
+                    )
                 except PlaywrightError as exc:
-                    rep.load_error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+                    rep.load_error = (
+                        f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+                    )
 
             # the sidebar navigation, as a reader sees it on the landing page
             if reports and reports[0].data.get("nav") is not None:
@@ -379,7 +407,12 @@ def _crawl(site_dir: Path, toc_path: Path, shot_dir: Path, chromium: str) -> Cra
 
             # search
             current["report"] = None
-            search = {"url": base + "search.html?q=dropout", "hits": 0, "error": None, "summary": ""}
+            search = {
+                "url": base + "search.html?q=dropout",
+                "hits": 0,
+                "error": None,
+                "summary": "",
+            }
             try:
                 page.goto(search["url"], wait_until="load", timeout=LOAD_TIMEOUT_MS)
                 page.wait_for_function(
@@ -394,26 +427,36 @@ def _crawl(site_dir: Path, toc_path: Path, shot_dir: Path, chromium: str) -> Cra
                 page.screenshot(path=str(shot), full_page=True, timeout=LOAD_TIMEOUT_MS)
                 search["screenshot"] = shot
             except PlaywrightError as exc:
-                search["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+                search["error"] = (
+                    f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+                )
             browser.close()
     finally:
         server.shutdown()
         server.server_close()
-    return Crawl(site_dir, base, toc_path, reports, nav_pages, search, time.monotonic() - start)
+    return Crawl(
+        site_dir, base, toc_path, reports, nav_pages, search, time.monotonic() - start
+    )
 
 
 @pytest.fixture(scope="module")
 def crawl() -> Crawl:
     site_dir = Path(os.environ.get("SITE_DIR", ROOT / "_build" / "html")).resolve()
     if not (site_dir / "index.html").is_file():
-        _not_ready(f"no built book at {site_dir} (index.html missing): build it first (make book)")
+        _not_ready(
+            f"no built book at {site_dir} (index.html missing): build it first (make book)"
+        )
     chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
     if not (shutil.which(chromium) or Path(chromium).is_file()):
-        _not_ready(f"Chromium not found at {chromium}: apt-get install -y chromium (or set CHROMIUM)")
+        _not_ready(
+            f"Chromium not found at {chromium}: apt-get install -y chromium (or set CHROMIUM)"
+        )
     try:
         import playwright  # noqa: F401
     except ImportError:
-        _not_ready("the playwright Python package is not installed (it is in requirements.lock)")
+        _not_ready(
+            "the playwright Python package is not installed (it is in requirements.lock)"
+        )
     toc_path = _find_toc(site_dir)
     if not toc_path.is_file():
         _not_ready(f"no _toc.yml found for {site_dir} (set SITE_TOC)")
@@ -459,7 +502,11 @@ def test_every_toc_page_is_built_loads_and_is_titled(crawl):
             problems.append(f"{p.name}: {p.load_error}")
         elif p.status != 200:
             problems.append(f"{p.name}: HTTP status {p.status}")
-        elif not p.screenshot or not p.screenshot.is_file() or p.screenshot.stat().st_size == 0:
+        elif (
+            not p.screenshot
+            or not p.screenshot.is_file()
+            or p.screenshot.stat().st_size == 0
+        ):
             problems.append(f"{p.name}: no screenshot was written")
         elif not p.data.get("h1", "").strip():
             problems.append(f"{p.name}: the page has no title heading (h1)")
@@ -474,10 +521,22 @@ def test_every_toc_page_is_built_loads_and_is_titled(crawl):
         listed = set(crawl.nav_pages)
         for p in crawl.pages[1:]:
             if p.name not in listed:
-                problems.append(f"{p.name}: listed in {crawl.toc_path.name} but missing from the sidebar")
-        extra = [n for n in crawl.nav_pages if n not in {q.name for q in crawl.pages} and n != root]
-        problems += [f"{n}: in the sidebar but not in {crawl.toc_path.name}" for n in extra]
-    _report(crawl, "page problems (missing, not loading, not in the sidebar, numbered twice)", problems)
+                problems.append(
+                    f"{p.name}: listed in {crawl.toc_path.name} but missing from the sidebar"
+                )
+        extra = [
+            n
+            for n in crawl.nav_pages
+            if n not in {q.name for q in crawl.pages} and n != root
+        ]
+        problems += [
+            f"{n}: in the sidebar but not in {crawl.toc_path.name}" for n in extra
+        ]
+    _report(
+        crawl,
+        "page problems (missing, not loading, not in the sidebar, numbered twice)",
+        problems,
+    )
 
 
 def test_no_console_errors_or_failed_requests(crawl):
@@ -495,7 +554,9 @@ def test_pages_work_offline(crawl):
     problems = []
     for p in _loaded(crawl):
         for url in _capped(sorted(set(p.external_requests))):
-            problems.append(f"{p.name}: requests {url} (blocked: the book must work offline)")
+            problems.append(
+                f"{p.name}: requests {url} (blocked: the book must work offline)"
+            )
     _report(crawl, "requests to other hosts", problems)
 
 
@@ -514,7 +575,11 @@ def test_images_load_and_have_alt_text_or_caption(crawl):
             # alt="" marks a decorative image; fine where its link has text (the logo beside its title)
             decorative = img["hasAlt"] and not alt and img["linkText"]
             if not (described or decorative):
-                why = f'alt is only the file name ("{alt[:60]}")' if alt else "no alt text"
+                why = (
+                    f'alt is only the file name ("{alt[:60]}")'
+                    if alt
+                    else "no alt text"
+                )
                 problems.append(f"{p.name}: image {src}: {why} and no caption")
     _report(crawl, "image problems", problems)
 
@@ -539,7 +604,9 @@ def test_internal_links_and_anchors_resolve(crawl):
             return 0  # another site: not checked (offline)
         fragment = urllib.parse.unquote(urllib.parse.urlsplit(absolute).fragment)
         if not target.is_file():
-            problems.append(f"{where}: link {raw!r} -> {target.relative_to(crawl.site_dir)} does not exist")
+            problems.append(
+                f"{where}: link {raw!r} -> {target.relative_to(crawl.site_dir)} does not exist"
+            )
         elif fragment and target.suffix == ".html" and fragment not in ids(target):
             problems.append(
                 f"{where}: link {raw!r} -> #{fragment} not found on {target.relative_to(crawl.site_dir)}"
@@ -565,7 +632,9 @@ def test_internal_links_and_anchors_resolve(crawl):
         page_url = crawl.base + rel
         for raw in dict.fromkeys(_parse_static(target).links):
             checked += check(rel, raw, urllib.parse.urljoin(page_url, raw), set())
-    print(f"\nsite test: {checked} internal links checked ({len(aux - toc_files)} pages beyond the toc)")
+    print(
+        f"\nsite test: {checked} internal links checked ({len(aux - toc_files)} pages beyond the toc)"
+    )
     _report(crawl, "broken internal links or anchors", problems)
 
 
@@ -573,9 +642,13 @@ _RAW_TEX = [
     (re.compile(r"\\[(\[]|\\[)\]]"), "TeX delimiter"),
     (re.compile(r"\$\$"), "$$"),
     (re.compile(r"(?<![\\$])\$(?=\S)[^$\n]{1,200}?(?<=\S)\$(?!\d)"), "$...$"),
-    (re.compile(r"\\(?:frac|mathbf|mathrm|mathcal|operatorname|sum|prod|left|right|cdot|odot|"
-                r"alpha|beta|gamma|sigma|theta|epsilon|mathbb|hat|tilde|sqrt|text|begin|end)\b"),
-     "TeX command"),
+    (
+        re.compile(
+            r"\\(?:frac|mathbf|mathrm|mathcal|operatorname|sum|prod|left|right|cdot|odot|"
+            r"alpha|beta|gamma|sigma|theta|epsilon|mathbb|hat|tilde|sqrt|text|begin|end)\b"
+        ),
+        "TeX command",
+    ),
 ]
 
 
@@ -597,7 +670,9 @@ def test_math_is_typeset(crawl):
         for pattern, label in _RAW_TEX:
             hits = [m.group(0) for m in pattern.finditer(text)]
             if hits:
-                problems.append(f"{p.name}: raw {label} in the text: {', '.join(repr(h) for h in hits[:3])}")
+                problems.append(
+                    f"{p.name}: raw {label} in the text: {', '.join(repr(h) for h in hits[:3])}"
+                )
     _report(crawl, "math rendering problems", problems)
 
 
@@ -615,9 +690,13 @@ def test_cell_outputs_are_clean(crawl):
     for p in _loaded(crawl):
         cells = p.data.get("cells", [])
         if cells and not any(c["nOutputs"] for c in cells):
-            problems.append(f"{p.name}: {len(cells)} code cells and not one output: was it executed?")
+            problems.append(
+                f"{p.name}: {len(cells)} code cells and not one output: was it executed?"
+            )
         if p.data.get("strayStderr"):
-            problems.append(f"{p.name}: {p.data['strayStderr']} stderr/traceback outputs outside cells")
+            problems.append(
+                f"{p.name}: {p.data['strayStderr']} stderr/traceback outputs outside cells"
+            )
         page_problems = []
         for c in cells:
             if "raises-exception" in c["tags"]:
@@ -629,11 +708,17 @@ def test_cell_outputs_are_clean(crawl):
                 page_problems.append(f"{where}: shows a stderr output box")
             if c["ansiSpans"]:
                 page_problems.append(f"{where}: shows ANSI-coloured output")
-            for pattern, label in _OUTPUT_PATTERNS if "shows-error-message" not in c["tags"] else ():
+            for pattern, label in (
+                _OUTPUT_PATTERNS if "shows-error-message" not in c["tags"] else ()
+            ):
                 m = pattern.search(c["text"])
                 if m:
-                    line = c["text"][max(0, m.start() - 20): m.end() + 60].replace("\n", " ")
-                    page_problems.append(f"{where}: output shows {label}: ...{line.strip()}...")
+                    line = c["text"][max(0, m.start() - 20) : m.end() + 60].replace(
+                        "\n", " "
+                    )
+                    page_problems.append(
+                        f"{where}: output shows {label}: ...{line.strip()}..."
+                    )
         problems += _capped(page_problems)
     _report(crawl, "problems in cell outputs", problems)
 
@@ -643,4 +728,7 @@ def test_search_finds_dropout(crawl):
     if s.get("error"):
         pytest.fail(f"search page {s['url']}: {s['error']}", pytrace=False)
     if not s["hits"]:
-        pytest.fail(f"search page {s['url']}: searching 'dropout' found nothing: {s['summary']!r}", pytrace=False)
+        pytest.fail(
+            f"search page {s['url']}: searching 'dropout' found nothing: {s['summary']!r}",
+            pytrace=False,
+        )

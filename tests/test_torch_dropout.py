@@ -1,4 +1,5 @@
 """Tests of companion.torch.dropout: conventions, agreement with nn.Dropout, MC-dropout helpers."""
+
 from __future__ import annotations
 
 import math
@@ -7,9 +8,8 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
-from torch import nn  # noqa: E402
-
 from bad_values import BAD_RATE_IDS, BAD_RATES  # noqa: E402
+from torch import nn  # noqa: E402
 
 from companion.torch import dropout as td  # noqa: E402
 
@@ -37,11 +37,15 @@ def test_good_p_values_are_stored_as_float():
     assert "p=0.3" in repr(td.Dropout(0.3))
 
 
-@pytest.mark.parametrize("dtype", [torch.int64, torch.int32, torch.uint8, torch.bool, torch.complex64])
+@pytest.mark.parametrize(
+    "dtype", [torch.int64, torch.int32, torch.uint8, torch.bool, torch.complex64]
+)
 @pytest.mark.parametrize("training", [True, False])
 def test_integer_bool_complex_input_is_refused(dtype, training):
     layer = td.Dropout(0.5).train(training)
-    with pytest.raises(TypeError, match=r"^x must hold floating-point values.*" + str(dtype)):
+    with pytest.raises(
+        TypeError, match=r"^x must hold floating-point values.*" + str(dtype)
+    ):
         layer(torch.ones(4, dtype=dtype))
     with pytest.raises(TypeError, match=r"^x "):
         td.apply_mask(torch.ones(4, dtype=dtype), torch.ones(4, dtype=torch.bool), 0.5)
@@ -133,7 +137,9 @@ def test_empty_input_works():
 @pytest.mark.parametrize("p", [0.1, 0.5, 0.9])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("transposed", [False, True])
-def test_equals_nn_dropout_under_the_same_seed_with_the_same_gradient(p, dtype, transposed):
+def test_equals_nn_dropout_under_the_same_seed_with_the_same_gradient(
+    p, dtype, transposed
+):
     x0 = torch.randn(33, 64, dtype=dtype)
     if transposed:  # a non-contiguous input
         x0 = x0.t()
@@ -192,7 +198,9 @@ def test_apply_mask_agrees_with_numpy_reference():
     for dtype in (np.float32, np.float64):
         for p in (0.0, 0.3, 1.0):
             expected = numpy_dropout.apply_mask(x.astype(dtype), keep, p)
-            got = td.apply_mask(torch.from_numpy(x.astype(dtype)), torch.from_numpy(keep), p).numpy()
+            got = td.apply_mask(
+                torch.from_numpy(x.astype(dtype)), torch.from_numpy(keep), p
+            ).numpy()
             assert got.dtype == dtype
             np.testing.assert_allclose(got, expected, rtol=1e-6)
 
@@ -232,7 +240,9 @@ def test_dropout_modules_finds_every_kind():
     )
     found = td.dropout_modules(model)
     assert len(found) == 7
-    assert not any(isinstance(m, (nn.BatchNorm1d, nn.Linear, nn.Sequential)) for m in found)
+    assert not any(
+        isinstance(m, (nn.BatchNorm1d, nn.Linear, nn.Sequential)) for m in found
+    )
     with pytest.raises(TypeError, match=r"^model "):
         td.dropout_modules("not a model")
 
@@ -263,7 +273,9 @@ def test_mc_predict_keeps_batchnorm_in_inference_mode(initial_mode):
     before_modes = [m.training for m in model.modules()]
     stats = {name: t.clone() for name, t in bn.state_dict().items()}
     seen = []
-    handle = bn.register_forward_hook(lambda mod, inp, out: seen.append((mod.training, inp[0], out)))
+    handle = bn.register_forward_hook(
+        lambda mod, inp, out: seen.append((mod.training, inp[0], out))
+    )
     x = torch.randn(5, 6)
     mean, std = td.mc_predict(model, x, n_samples=30)
     handle.remove()
@@ -274,7 +286,9 @@ def test_mc_predict_keeps_batchnorm_in_inference_mode(initial_mode):
     # BatchNorm normalized with its running statistics in every pass ...
     assert len(seen) == 30 and not any(training for training, _, _ in seen)
     _, inp, out = seen[0]
-    expected = (inp - stats["running_mean"]) / torch.sqrt(stats["running_var"] + bn.eps) * bn.weight + bn.bias
+    expected = (inp - stats["running_mean"]) / torch.sqrt(
+        stats["running_var"] + bn.eps
+    ) * bn.weight + bn.bias
     assert torch.allclose(out, expected, atol=1e-5)
     # ... and left them alone
     for name, tensor in bn.state_dict().items():
@@ -292,7 +306,13 @@ def test_mc_predict_works_on_a_batch_of_one_and_returns_raw_outputs_on_request()
 def test_mc_predict_refuses_bad_arguments():
     model = _bn_model()
     x = torch.randn(2, 6)
-    for bad, error in [(0, ValueError), (-3, ValueError), (2.5, TypeError), (True, TypeError), ("10", TypeError)]:
+    for bad, error in [
+        (0, ValueError),
+        (-3, ValueError),
+        (2.5, TypeError),
+        (True, TypeError),
+        ("10", TypeError),
+    ]:
         with pytest.raises(error, match=r"^n_samples "):
             td.mc_predict(model, x, n_samples=bad)
     with pytest.raises(ValueError, match="no dropout module"):
@@ -328,7 +348,8 @@ def test_dropconnect_is_a_linear_layer_with_linear_state_and_repr():
     plain.load_state_dict(layer.state_dict())  # the same parameters, names and shapes
     assert td.DropConnectLinear(5, 3, bias=False, p=0.5).bias is None
     with pytest.raises(TypeError):
-        td.DropConnectLinear(5, 3, False, 0.5)  # p is keyword only: no confusion with bias
+        # p is keyword only: no confusion with bias
+        td.DropConnectLinear(5, 3, False, 0.5)
 
 
 @pytest.mark.parametrize("p", [0.0, 0.5, 1.0])
@@ -375,8 +396,10 @@ def test_dropconnect_draws_one_mask_per_call_shared_by_the_batch():
     torch.manual_seed(0)
     layer = td.DropConnectLinear(50, 20, p=0.5)
     y = layer(torch.randn(1, 50).expand(8, 50))
-    assert torch.equal(y, y[:1].expand(8, 20))  # every example of the batch saw the same weights
-    assert not torch.equal(_thinned_weight(layer), _thinned_weight(layer))  # a fresh mask per call
+    # every example of the batch saw the same weights
+    assert torch.equal(y, y[:1].expand(8, 20))
+    # a fresh mask per call
+    assert not torch.equal(_thinned_weight(layer), _thinned_weight(layer))
     torch.manual_seed(5)
     a = _thinned_weight(layer)
     torch.manual_seed(5)
@@ -412,9 +435,12 @@ def test_dropconnect_gradient_flows_through_kept_weights_only():
     (y * upstream).sum().backward()
     kept = (y - layer.bias).detach().t() != 0  # the thinned weights, (out, in)
     assert 0 < kept.sum() < kept.numel()
-    assert torch.equal(layer.weight.grad[~kept], torch.zeros((~kept).sum().item(), dtype=torch.float64))
+    assert torch.equal(
+        layer.weight.grad[~kept], torch.zeros((~kept).sum().item(), dtype=torch.float64)
+    )
     assert torch.allclose(layer.weight.grad[kept], upstream.t()[kept] / (1 - p))
-    assert torch.allclose(layer.bias.grad, upstream.sum(dim=0))  # the bias is never dropped
+    # the bias is never dropped
+    assert torch.allclose(layer.bias.grad, upstream.sum(dim=0))
 
 
 @pytest.mark.parametrize("dtype", [torch.int64, torch.bool])
@@ -425,6 +451,8 @@ def test_dropconnect_refuses_non_float_input(dtype):
 
 def test_saved_for_backward_reports_the_mask_each_implementation_keeps():
     x = torch.randn(16, 32, requires_grad=True)
-    assert td.saved_for_backward(td.Dropout(0.5), x) == [("bool", 16 * 32)]   # the boolean condition
-    assert td.saved_for_backward(nn.Dropout(0.5), x) == [("float32", 4 * 16 * 32)]  # CPU: float noise
+    # the boolean condition
+    assert td.saved_for_backward(td.Dropout(0.5), x) == [("bool", 16 * 32)]
+    # CPU: float noise
+    assert td.saved_for_backward(nn.Dropout(0.5), x) == [("float32", 4 * 16 * 32)]
     assert td.saved_for_backward(nn.Identity(), x) == []

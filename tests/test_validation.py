@@ -7,7 +7,9 @@ from companion.validation import check_choice, check_int_in
 
 
 def test_check_int_in_accepts_numpy_ints_and_names_the_parameter():
-    assert check_int_in(np.int64(3), "k", 1, 3) == 3 and isinstance(check_int_in(np.int64(3), "k", 1, 3), int)
+    assert check_int_in(np.int64(3), "k", 1, 3) == 3 and isinstance(
+        check_int_in(np.int64(3), "k", 1, 3), int
+    )
     with pytest.raises(ValueError, match=r"k must be an int in \[1, 3\], got 4"):
         check_int_in(4, "k", 1, 3)
     for bad in (True, 2.0, "2", None):

@@ -6,6 +6,7 @@ alphabetically by author. pybtex's own sorting key keeps BibTeX braces and accen
 sends corporate authors such as ``{OpenAI}`` to the end of the list; this style strips them first.
 Loaded by _config.yml (``sphinx: local_extensions``) and selected with ``bibtex_default_style``.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,7 +31,9 @@ class BookStyle(PlainStyle):
     default_sorting_style = "author_year_title_as_printed"
 
 
-register_plugin("pybtex.style.sorting", "author_year_title_as_printed", AuthorYearTitleAsPrinted)
+register_plugin(
+    "pybtex.style.sorting", "author_year_title_as_printed", AuthorYearTitleAsPrinted
+)
 register_plugin("pybtex.style.formatting", "dropoutbook", BookStyle)
 
 

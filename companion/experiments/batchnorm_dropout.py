@@ -10,27 +10,42 @@ from the training-time inputs, so at inference it divides by a variance that is 
 BatchNorm layer. This module builds the networks to compare, measures the shift of every BatchNorm
 layer, and re-estimates BatchNorm's statistics with dropout switched off, which removes the shift.
 """
+
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
-from ..validation import check_positive_int, check_rate
 from ..seeding import seed_everything
 from ..torch.training import evaluate, fit, module_mode
+from ..validation import check_positive_int, check_rate
 
-__all__ = ["PLACEMENTS", "bn_mlp", "variance_shift", "recalibrate_batchnorm", "compare_placements"]
+__all__ = [
+    "PLACEMENTS",
+    "bn_mlp",
+    "variance_shift",
+    "recalibrate_batchnorm",
+    "compare_placements",
+]
 
 #: Where :func:`bn_mlp` puts dropout: nowhere, after every hidden ReLU (so that it feeds the next
 #: layer's BatchNorm), or only after the last hidden ReLU (after the last BatchNorm, Li et al. 2019).
 PLACEMENTS = ("none", "before every BatchNorm", "after the last BatchNorm")
 
 
-def bn_mlp(placement: str, *, depth: int = 4, width: int = 128, rate: float = 0.5,
-           n_in: int = 784, n_out: int = 10) -> nn.Sequential:
+def bn_mlp(
+    placement: str,
+    *,
+    depth: int = 4,
+    width: int = 128,
+    rate: float = 0.5,
+    n_in: int = 784,
+    n_out: int = 10,
+) -> nn.Sequential:
     """An MLP of ``depth`` hidden blocks Linear-BatchNorm-ReLU with dropout placed as ``placement`` says.
 
     ``placement`` is one of :data:`PLACEMENTS`. With ``"before every BatchNorm"`` every hidden
@@ -39,18 +54,29 @@ def bn_mlp(placement: str, *, depth: int = 4, width: int = 128, rate: float = 0.
     """
     if placement not in PLACEMENTS:
         raise ValueError(f"placement must be one of {PLACEMENTS}, got {placement!r}")
-    depth, width = check_positive_int(depth, "depth"), check_positive_int(width, "width")
+    depth, width = (
+        check_positive_int(depth, "depth"),
+        check_positive_int(width, "width"),
+    )
     rate = check_rate(rate)
     layers: list[nn.Module] = []
     for block in range(depth):
-        layers += [nn.Linear(n_in if block == 0 else width, width), nn.BatchNorm1d(width), nn.ReLU()]
-        if placement == PLACEMENTS[1] or (placement == PLACEMENTS[2] and block == depth - 1):
+        layers += [
+            nn.Linear(n_in if block == 0 else width, width),
+            nn.BatchNorm1d(width),
+            nn.ReLU(),
+        ]
+        if placement == PLACEMENTS[1] or (
+            placement == PLACEMENTS[2] and block == depth - 1
+        ):
             layers.append(nn.Dropout(rate))
     return nn.Sequential(*layers, nn.Linear(width, n_out))
 
 
 def _batchnorms(model: nn.Module) -> list[nn.modules.batchnorm._BatchNorm]:
-    layers = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    layers = [
+        m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)
+    ]
     if not layers:
         raise ValueError("model has no BatchNorm layer")
     return layers
@@ -67,18 +93,25 @@ def variance_shift(model: nn.Module, x: Any) -> np.ndarray:
     """
     layers = _batchnorms(model)
     seen: dict[nn.Module, torch.Tensor] = {}
-    hooks = [layer.register_forward_hook(lambda m, inputs, _: seen.__setitem__(m, inputs[0])) for layer in layers]
+    hooks = [
+        layer.register_forward_hook(lambda m, inputs, _: seen.__setitem__(m, inputs[0]))
+        for layer in layers
+    ]
     try:
         with module_mode(model, False):
             model(torch.as_tensor(np.asarray(x), dtype=torch.float32))
     finally:
         for hook in hooks:
             hook.remove()
-    return np.array([float((layer.running_var / seen[layer].var(dim=0)).mean()) for layer in layers])
+    return np.array(
+        [float((layer.running_var / seen[layer].var(dim=0)).mean()) for layer in layers]
+    )
 
 
 @torch.no_grad()
-def recalibrate_batchnorm(model: nn.Module, x: Any, *, batch_size: int = 256) -> nn.Module:
+def recalibrate_batchnorm(
+    model: nn.Module, x: Any, *, batch_size: int = 256
+) -> nn.Module:
     """Re-estimate every BatchNorm layer's running statistics on ``x`` with dropout switched off.
 
     The statistics are reset and then averaged over all minibatches of ``x`` (cumulative average)
@@ -94,15 +127,25 @@ def recalibrate_batchnorm(model: nn.Module, x: Any, *, batch_size: int = 256) ->
         layer.momentum = None  # cumulative moving average over the batches below
         layer.train()
     xt = torch.as_tensor(np.asarray(x), dtype=torch.float32)
-    for batch in torch.tensor_split(xt, -(-len(xt) // batch_size)):  # equal sizes: no batch of one
+    # equal sizes: no batch of one
+    for batch in torch.tensor_split(xt, -(-len(xt) // batch_size)):
         model(batch)
     for layer, momentum in zip(layers, saved_momentum):
         layer.momentum = momentum
     return model.eval()
 
 
-def compare_placements(x_train: Any, y_train: Any, x_test: Any, y_test: Any, *, seeds: Sequence[int],
-                       epochs: int, batch_size: int, **net_kwargs: Any) -> dict[str, dict[str, np.ndarray]]:
+def compare_placements(
+    x_train: Any,
+    y_train: Any,
+    x_test: Any,
+    y_test: Any,
+    *,
+    seeds: Sequence[int],
+    epochs: int,
+    batch_size: int,
+    **net_kwargs: Any,
+) -> dict[str, dict[str, np.ndarray]]:
     """Train :func:`bn_mlp` in every placement of :data:`PLACEMENTS` over ``seeds``, and measure each.
 
     Each network is trained with :func:`companion.torch.training.fit` (Adam), then measured three
@@ -122,7 +165,16 @@ def compare_placements(x_train: Any, y_train: Any, x_test: Any, y_test: Any, *, 
         for seed in seeds:
             seed_everything(seed)
             net = bn_mlp(placement, **net_kwargs)
-            fit(net, x_train, y_train, x_test, y_test, epochs=epochs, batch_size=batch_size, seed=seed)
+            fit(
+                net,
+                x_train,
+                y_train,
+                x_test,
+                y_test,
+                epochs=epochs,
+                batch_size=batch_size,
+                seed=seed,
+            )
             row = {"shift": variance_shift(net, x_train)}
             row["test_loss"], row["test_acc"] = evaluate(net, x_test, y_test)
             recalibrate_batchnorm(net, x_train)

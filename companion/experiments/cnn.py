@@ -19,16 +19,18 @@ References
 Tompson, Goroshin, Jain, LeCun and Bregler, "Efficient object localization using convolutional
 networks", CVPR 2015.
 """
+
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
-from ..validation import check_bool, check_int_in, check_positive_int, check_rate
 from ..torch.training import module_mode
+from ..validation import check_bool, check_int_in, check_rate
 
 __all__ = [
     "DROPOUT_KINDS",
@@ -82,13 +84,17 @@ def small_cnn(
     """
     channels = [int(c) for c in channels]
     if not channels or any(c < 1 for c in channels):
-        raise ValueError(f"channels must be a non-empty sequence of positive ints, got {channels!r}")
+        raise ValueError(
+            f"channels must be a non-empty sequence of positive ints, got {channels!r}"
+        )
     if dropout not in DROPOUT_KINDS:
         raise ValueError(f"dropout must be one of {DROPOUT_KINDS}, got {dropout!r}")
     rate = check_rate(rate)
     batchnorm = check_bool(batchnorm, "batchnorm")
     if image_size % 2 ** len(channels):
-        raise ValueError(f"image_size {image_size} is not divisible by 2**{len(channels)}")
+        raise ValueError(
+            f"image_size {image_size} is not divisible by 2**{len(channels)}"
+        )
     layers: list[nn.Module] = [nn.Unflatten(1, (1, image_size, image_size))]
     block_ends = []
     previous = 1
@@ -120,7 +126,9 @@ def feature_maps(model: nn.Sequential, x: Any, block: int = 0) -> np.ndarray:
     """
     ends = getattr(model, "block_ends", None)
     if ends is None:
-        raise TypeError("model must be built by small_cnn (it records where each block ends)")
+        raise TypeError(
+            "model must be built by small_cnn (it records where each block ends)"
+        )
     block = check_int_in(block, "block", 0, len(ends) - 1)
     dev = next(model.parameters()).device
     h = torch.as_tensor(np.asarray(x), dtype=torch.float32, device=dev)
@@ -133,11 +141,15 @@ def feature_maps(model: nn.Sequential, x: Any, block: int = 0) -> np.ndarray:
 def _check_maps(maps: Any) -> np.ndarray:
     maps = np.asarray(maps, dtype=np.float64)
     if maps.ndim != 4:
-        raise ValueError(f"maps must have shape (batch, channels, height, width), got shape {maps.shape}")
+        raise ValueError(
+            f"maps must have shape (batch, channels, height, width), got shape {maps.shape}"
+        )
     return maps
 
 
-def neighbour_correlation(maps: Any, *, per_channel: bool = False) -> float | np.ndarray:
+def neighbour_correlation(
+    maps: Any, *, per_channel: bool = False
+) -> float | np.ndarray:
     """Lag-1 spatial correlation of feature maps: how alike horizontally and vertically adjacent activations are.
 
     For each channel, the Pearson correlation is computed over all pairs of activations that are
@@ -219,5 +231,7 @@ def reconstruction_error(maps: Any, keep: Any) -> float:
     dropped = ~np.broadcast_to(np.asarray(keep), maps.shape)
     energy = np.sum(maps[dropped] ** 2)
     if energy == 0:
-        raise ValueError("the dropped activations are all zero: the relative error is undefined")
+        raise ValueError(
+            "the dropped activations are all zero: the relative error is undefined"
+        )
     return float(np.sum((estimate[dropped] - maps[dropped]) ** 2) / energy)

@@ -25,10 +25,12 @@ References
 Srivastava, Hinton, Krizhevsky, Sutskever and Salakhutdinov, "Dropout: a simple way to prevent
 neural networks from overfitting", JMLR 15, 2014, sections 4 and 7.5.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -54,10 +56,11 @@ __all__ = [
 _HOW = ("arithmetic", "geometric")
 
 
-
 def _check_model(model: Any) -> BatchedMLP:
     if not isinstance(model, BatchedMLP):
-        raise TypeError(f"model must be a companion.torch.training.BatchedMLP, got {type(model).__name__}")
+        raise TypeError(
+            f"model must be a companion.torch.training.BatchedMLP, got {type(model).__name__}"
+        )
     return model
 
 
@@ -94,7 +97,10 @@ def select_members(model: BatchedMLP, members: Sequence[int]) -> BatchedMLP:
     sub = BatchedMLP(model.sizes, [model.configs[m] for m in members]).to(dev)
     index = torch.tensor(members, device=dev)
     with torch.no_grad():
-        for mine, theirs in zip(list(sub.weights) + list(sub.biases), list(model.weights) + list(model.biases)):
+        for mine, theirs in zip(
+            list(sub.weights) + list(sub.biases),
+            list(model.weights) + list(model.biases),
+        ):
             mine.copy_(theirs.index_select(0, index))
     return sub.eval()
 
@@ -128,7 +134,8 @@ def thinned_proba(model: BatchedMLP, x: Any, n_samples: int) -> torch.Tensor:
     model = _check_model(model)
     n_samples = check_positive_int(n_samples, "n_samples")
     xs = _inputs(model, x)
-    with module_mode(model, True):  # BatchedMLP has no BatchNorm: this only switches the masks on
+    # BatchedMLP has no BatchNorm: this only switches the masks on
+    with module_mode(model, True):
         return torch.stack([torch.softmax(model(xs), dim=-1) for _ in range(n_samples)])
 
 
@@ -158,13 +165,20 @@ def log_loss_and_error(proba: torch.Tensor, y: Any) -> tuple[np.ndarray, np.ndar
     ``[PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR]``). Returns two arrays of shape
     ``proba.shape[:-2]`` (one value per member, for example).
     """
-    y = torch.as_tensor(np.asarray(y) if not isinstance(y, torch.Tensor) else y, dtype=torch.long,
-                        device=proba.device)
+    y = torch.as_tensor(
+        np.asarray(y) if not isinstance(y, torch.Tensor) else y,
+        dtype=torch.long,
+        device=proba.device,
+    )
     if proba.ndim < 2 or proba.shape[-2] != len(y):
-        raise ValueError(f"proba must have shape (..., {len(y)}, classes), got {tuple(proba.shape)}")
+        raise ValueError(
+            f"proba must have shape (..., {len(y)}, classes), got {tuple(proba.shape)}"
+        )
     index = y.view(*([1] * (proba.ndim - 2)), -1, 1).expand(*proba.shape[:-1], 1)
     picked = proba.gather(-1, index).squeeze(-1)
-    loss = -torch.log(picked.double().clamp(PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR)).mean(dim=-1)
+    loss = -torch.log(
+        picked.double().clamp(PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR)
+    ).mean(dim=-1)
     error = (proba.argmax(dim=-1) != y).float().mean(dim=-1)
     return loss.cpu().numpy().astype(float), error.cpu().numpy().astype(float)
 
@@ -228,7 +242,9 @@ def mc_curve(
     model = _check_model(model)
     ks = np.asarray([check_positive_int(k, "ks") for k in ks], dtype=int)
     if len(ks) == 0 or np.any(np.diff(ks) <= 0):
-        raise ValueError(f"ks must be a non-empty, strictly increasing sequence, got {ks.tolist()}")
+        raise ValueError(
+            f"ks must be a non-empty, strictly increasing sequence, got {ks.tolist()}"
+        )
     n_repeats = check_positive_int(n_repeats, "n_repeats")
     shape = (n_repeats, len(ks), len(model.configs))
     loss = {how: np.empty(shape) for how in _HOW}
@@ -240,7 +256,10 @@ def mc_curve(
             sum_p = sum_p + p
             sum_log_p = sum_log_p + torch.log(p.clamp_min(_LOG_FLOOR))
             if s == ks[j]:
-                averages = {"arithmetic": sum_p / s, "geometric": torch.softmax(sum_log_p / s, dim=-1)}
+                averages = {
+                    "arithmetic": sum_p / s,
+                    "geometric": torch.softmax(sum_log_p / s, dim=-1),
+                }
                 for how, proba in averages.items():
                     loss[how][r, j], error[how][r, j] = log_loss_and_error(proba, y)
                 j += 1

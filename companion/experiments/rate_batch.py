@@ -11,20 +11,30 @@ Used by chapter 3.
 * :func:`time_one_epoch` times one epoch of training of a single ``nn.Sequential`` MLP, the
   honest per-model cost that a batched sweep cannot show.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from ..validation import check_int_in, check_positive_int, check_rate
 
-__all__ = ["realized_drop_fraction", "metric_by", "steps_per_epoch", "noise_scale", "dropout_mlp", "time_one_epoch"]
+__all__ = [
+    "realized_drop_fraction",
+    "metric_by",
+    "steps_per_epoch",
+    "noise_scale",
+    "dropout_mlp",
+    "time_one_epoch",
+]
 
 
-
-def realized_drop_fraction(rate: float, width: int, n_draws: int, *, seed: int = 0) -> np.ndarray:
+def realized_drop_fraction(
+    rate: float, width: int, n_draws: int, *, seed: int = 0
+) -> np.ndarray:
     """Fraction of units that ``torch.nn.functional.dropout`` zeroes, once per example.
 
     Feeds ``n_draws`` examples of ``width`` ones through dropout in training mode and counts the
@@ -51,14 +61,24 @@ def realized_drop_fraction(rate: float, width: int, n_draws: int, *, seed: int =
     import torch.nn.functional as F
 
     rate = check_rate(rate)
-    width, n_draws = check_positive_int(width, "width"), check_positive_int(n_draws, "n_draws")
+    width, n_draws = (
+        check_positive_int(width, "width"),
+        check_positive_int(n_draws, "n_draws"),
+    )
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         out = F.dropout(torch.ones(n_draws, width), p=rate, training=True)
     return (out == 0).float().mean(dim=1).numpy().astype(np.float64)
 
 
-def metric_by(result: Any, metric: str, *, key: str, values: Sequence[Any], epoch: int | None = None) -> np.ndarray:
+def metric_by(
+    result: Any,
+    metric: str,
+    *,
+    key: str,
+    values: Sequence[Any],
+    epoch: int | None = None,
+) -> np.ndarray:
     """One metric of a batched sweep as a table with a row per config value and a column per member.
 
     Parameters
@@ -92,28 +112,45 @@ def metric_by(result: Any, metric: str, *, key: str, values: Sequence[Any], epoc
         missing = [v for v, r in zip(values, rows) if len(r) == 0]
         raise ValueError(f"no member has {key} in {missing}")
     if len(counts) != 1:
-        raise ValueError(f"the values of {key} have different numbers of members: {sorted(counts)}")
+        raise ValueError(
+            f"the values of {key} have different numbers of members: {sorted(counts)}"
+        )
     out = np.stack([table[r, epoch - 1] for r in rows])
     if np.isnan(out).any():
-        raise ValueError(f"epoch {epoch} has no recorded {metric} (was it an evaluation epoch?)")
+        raise ValueError(
+            f"epoch {epoch} has no recorded {metric} (was it an evaluation epoch?)"
+        )
     return out
 
 
 def steps_per_epoch(n_examples: int, batch_size: int) -> int:
     """Optimizer updates in one pass over ``n_examples`` when the last, smaller batch is kept."""
-    n_examples, batch_size = check_positive_int(n_examples, "n_examples"), check_positive_int(batch_size, "batch_size")
+    n_examples, batch_size = (
+        check_positive_int(n_examples, "n_examples"),
+        check_positive_int(batch_size, "batch_size"),
+    )
     return math.ceil(n_examples / batch_size)
 
 
-def noise_scale(lr: float, n_examples: int, batch_size: int, *, momentum: float = 0.0) -> float:
+def noise_scale(
+    lr: float, n_examples: int, batch_size: int, *, momentum: float = 0.0
+) -> float:
     """The noise scale ``g = lr * N / (B * (1 - momentum))`` of minibatch SGD (Smith and Le 2018).
 
     Smith and Le show that SGD's gradient noise acts on training through this one number when
     ``B`` is much smaller than ``N``: runs with the same ``g`` behave alike, and the batch size that
     generalizes best grows in proportion to the learning rate and to the training-set size.
     """
-    n_examples, batch_size = check_positive_int(n_examples, "n_examples"), check_positive_int(batch_size, "batch_size")
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
+    n_examples, batch_size = (
+        check_positive_int(n_examples, "n_examples"),
+        check_positive_int(batch_size, "batch_size"),
+    )
+    if (
+        isinstance(lr, bool)
+        or not isinstance(lr, (int, float))
+        or not math.isfinite(lr)
+        or lr <= 0
+    ):
         raise ValueError(f"lr must be a positive finite number, got {lr!r}")
     momentum = check_rate(momentum, "momentum")
     if momentum == 1.0:
@@ -127,7 +164,9 @@ def dropout_mlp(sizes: Sequence[int], rate: float) -> Any:
 
     rate = check_rate(rate)
     if len(sizes) < 2:
-        raise ValueError(f"sizes must list at least an input and an output size, got {sizes!r}")
+        raise ValueError(
+            f"sizes must list at least an input and an output size, got {sizes!r}"
+        )
     layers: list[Any] = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers.append(nn.Linear(int(n_in), int(n_out)))
@@ -137,7 +176,14 @@ def dropout_mlp(sizes: Sequence[int], rate: float) -> Any:
 
 
 def time_one_epoch(
-    sizes: Sequence[int], rate: float, batch_size: int, x: Any, y: Any, *, repeats: int = 2, seed: int = 0
+    sizes: Sequence[int],
+    rate: float,
+    batch_size: int,
+    x: Any,
+    y: Any,
+    *,
+    repeats: int = 2,
+    seed: int = 0,
 ) -> float:
     """Wall time in seconds of one training epoch of a single MLP (Adam, cross-entropy).
 
@@ -148,12 +194,18 @@ def time_one_epoch(
 
     from ..torch.training import train_epoch
 
-    batch_size, repeats = check_positive_int(batch_size, "batch_size"), check_positive_int(repeats, "repeats")
+    batch_size, repeats = (
+        check_positive_int(batch_size, "batch_size"),
+        check_positive_int(repeats, "repeats"),
+    )
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = dropout_mlp(sizes, rate)
         xt = torch.as_tensor(np.asarray(x), dtype=torch.float32)
         yt = torch.as_tensor(np.asarray(y), dtype=torch.long)
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-        best = min(train_epoch(model, opt, xt, yt, batch_size=batch_size) for _ in range(repeats))
+        best = min(
+            train_epoch(model, opt, xt, yt, batch_size=batch_size)
+            for _ in range(repeats)
+        )
     return best

@@ -15,19 +15,28 @@ Four kinds of tool, all built on :func:`companion.torch.training.train_many`:
 * :func:`thinned_metrics` and :func:`mean_abs_correlation` measure co-adaptation: how much the
   units need particular partners (Hinton et al. 2012), and how redundant their activations are.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import torch
 
-from ..validation import check_int_in, check_positive_int, check_rate
 from ..data import stratified_subset
-from ..torch.training import (BatchedMLP, GapMetrics, MLPConfig, SweepResult, member_metrics,
-                              module_mode, train_many)
+from ..torch.training import (
+    BatchedMLP,
+    GapMetrics,
+    MLPConfig,
+    SweepResult,
+    member_metrics,
+    module_mode,
+    train_many,
+)
+from ..validation import check_int_in, check_positive_int, check_rate
 
 __all__ = [
     "hidden_activations",
@@ -44,8 +53,9 @@ __all__ = [
 
 
 @torch.no_grad()
-def hidden_activations(model: BatchedMLP, x: Any, *, layer: int = 0,
-                       members: Sequence[int] | None = None) -> np.ndarray:
+def hidden_activations(
+    model: BatchedMLP, x: Any, *, layer: int = 0, members: Sequence[int] | None = None
+) -> np.ndarray:
     """The ReLU outputs of one hidden layer, in inference mode (dropout off).
 
     Parameters
@@ -94,9 +104,17 @@ def activation_stats(h: Any, *, threshold: float = 1e-3) -> dict[str, np.ndarray
     """
     h = np.asarray(h, dtype=float)
     if h.ndim < 2:
-        raise ValueError(f"h must have at least two axes (inputs, units), got shape {h.shape}")
-    if not (isinstance(threshold, (int, float)) and math.isfinite(threshold) and threshold >= 0):
-        raise ValueError(f"threshold must be a finite non-negative number, got {threshold!r}")
+        raise ValueError(
+            f"h must have at least two axes (inputs, units), got shape {h.shape}"
+        )
+    if not (
+        isinstance(threshold, (int, float))
+        and math.isfinite(threshold)
+        and threshold >= 0
+    ):
+        raise ValueError(
+            f"threshold must be a finite non-negative number, got {threshold!r}"
+        )
     small = h <= threshold
     return {
         "mean": h.mean(axis=(-2, -1)),
@@ -122,15 +140,24 @@ def epochs_to_reach(curves: Any, levels: Any) -> np.ndarray:
     """
     curves = np.asarray(curves, dtype=float)
     if curves.ndim != 2 or curves.shape[1] == 0:
-        raise ValueError(f"curves must have shape (K, epochs) with at least one epoch, got {curves.shape}")
+        raise ValueError(
+            f"curves must have shape (K, epochs) with at least one epoch, got {curves.shape}"
+        )
     levels = np.broadcast_to(np.asarray(levels, dtype=float), curves.shape[:1])
     reached = curves <= levels[:, None]
     return np.where(reached.any(axis=1), reached.argmax(axis=1) + 1.0, np.nan)
 
 
 @torch.no_grad()
-def thinned_metrics(model: BatchedMLP, x: Any, y: Any, fraction: float, *, n_draws: int = 5,
-                    seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def thinned_metrics(
+    model: BatchedMLP,
+    x: Any,
+    y: Any,
+    fraction: float,
+    *,
+    n_draws: int = 5,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
     """Test log-loss and accuracy of every member after removing a random share of its hidden units.
 
     Each draw removes ``round(fraction * width)`` units of every hidden layer, chosen at random and
@@ -143,7 +170,9 @@ def thinned_metrics(model: BatchedMLP, x: Any, y: Any, fraction: float, *, n_dra
     """
     fraction = check_rate(fraction, "fraction")
     if fraction == 1.0:
-        raise ValueError("fraction must be below 1: removing every hidden unit leaves no network")
+        raise ValueError(
+            "fraction must be below 1: removing every hidden unit leaves no network"
+        )
     n_draws = check_positive_int(n_draws, "n_draws")
     gen = torch.Generator().manual_seed(seed)
     k = len(model.configs)
@@ -180,8 +209,13 @@ def mean_abs_correlation(h: Any) -> np.ndarray:
     return out
 
 
-def first_layer_images(model: BatchedMLP, member: int, units: Sequence[int], *,
-                       shape: tuple[int, int] = (28, 28)) -> np.ndarray:
+def first_layer_images(
+    model: BatchedMLP,
+    member: int,
+    units: Sequence[int],
+    *,
+    shape: tuple[int, int] = (28, 28),
+) -> np.ndarray:
     """The incoming weights of some first-layer units of one member, as images.
 
     ``model.weights[0][member]`` has shape (inputs, units); column ``u`` holds the weights from
@@ -189,12 +223,15 @@ def first_layer_images(model: BatchedMLP, member: int, units: Sequence[int], *,
     """
     w = model.weights[0][member].detach().cpu().numpy()
     if int(np.prod(shape)) != w.shape[0]:
-        raise ValueError(f"shape {shape} does not hold the {w.shape[0]} inputs of the first layer")
+        raise ValueError(
+            f"shape {shape} does not hold the {w.shape[0]} inputs of the first layer"
+        )
     return w[:, np.asarray(units, dtype=int)].T.reshape(len(units), *shape)
 
 
-def split_indices(y: Any, n_first: int, n_second: int, *, rng: int | np.random.Generator | None = 0
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def split_indices(
+    y: Any, n_first: int, n_second: int, *, rng: int | np.random.Generator | None = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Two disjoint, stratified sets of indices into ``y`` of sizes ``n_first`` and ``n_second``.
 
     Useful for carving a training set and a validation set out of the same training images.
@@ -254,13 +291,34 @@ def size_sweep(
         raise ValueError(f"min_updates must be a positive int, got {min_updates!r}")
     results, all_epochs = [], []
     for n in train_sizes:
-        x, y = stratified_subset(np.asarray(x_train), np.asarray(y_train), int(n), rng=subset_seed)
+        x, y = stratified_subset(
+            np.asarray(x_train), np.asarray(y_train), int(n), rng=subset_seed
+        )
         per_epoch = math.ceil(int(n) / batch_size)
         n_epochs = max(int(epochs), math.ceil(min_updates / per_epoch))
-        results.append(train_many(configs, x, y, x_test, y_test, sizes=sizes, epochs=n_epochs,
-                                  batch_size=batch_size, lr=lr, eval_every=n_epochs))
+        results.append(
+            train_many(
+                configs,
+                x,
+                y,
+                x_test,
+                y_test,
+                sizes=sizes,
+                epochs=n_epochs,
+                batch_size=batch_size,
+                lr=lr,
+                eval_every=n_epochs,
+            )
+        )
         all_epochs.append(n_epochs)
-    final = {name: np.stack([getattr(r, name)[:, -1] for r in results])
-             for name in ("train_loss", "train_acc", "test_loss", "test_acc")}
-    return SizeSweep(tuple(int(n) for n in train_sizes), tuple(configs), tuple(all_epochs), **final,
-                     results=results)
+    final = {
+        name: np.stack([getattr(r, name)[:, -1] for r in results])
+        for name in ("train_loss", "train_acc", "test_loss", "test_acc")
+    }
+    return SizeSweep(
+        tuple(int(n) for n in train_sizes),
+        tuple(configs),
+        tuple(all_epochs),
+        **final,
+        results=results,
+    )

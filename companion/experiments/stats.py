@@ -9,6 +9,7 @@ the seed-to-seed spread". The rule is stated once in the book's notation page an
 through :func:`contrast`. It is a deliberately conservative reading rule, not a significance test:
 it asks that one-sd error bars around the two means do not overlap.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -56,10 +57,20 @@ class Contrast:
 
 def contrast(base: Any, new: Any) -> Contrast:
     """Compare per-seed values ``new`` with ``base`` (1-D, two or more values each; sd with ddof=1)."""
-    base, new = np.asarray(base, dtype=float).ravel(), np.asarray(new, dtype=float).ravel()
+    base, new = (
+        np.asarray(base, dtype=float).ravel(),
+        np.asarray(new, dtype=float).ravel(),
+    )
     if len(base) < 2 or len(new) < 2:
-        raise ValueError(f"need at least two values per group, got {len(base)} and {len(new)}")
-    return Contrast(float(base.mean()), float(base.std(ddof=1)), float(new.mean()), float(new.std(ddof=1)))
+        raise ValueError(
+            f"need at least two values per group, got {len(base)} and {len(new)}"
+        )
+    return Contrast(
+        float(base.mean()),
+        float(base.std(ddof=1)),
+        float(new.mean()),
+        float(new.std(ddof=1)),
+    )
 
 
 def mean_sd_text(values: Any, fmt: str = ".3f", *, scale: float = 1.0) -> str:

@@ -10,6 +10,7 @@ from ``companion.keras.models.build_mlp``.
 Keras is imported inside the functions, not when this module is imported, so that
 ``run_on_backend`` can be called from a process that never imports Keras.
 """
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,9 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -29,8 +31,8 @@ __all__ = ["BACKENDS", "fit_and_evaluate", "dropout_mask", "run_on_backend", "ma
 
 #: The Keras 3 backends that ``run_on_backend`` accepts.
 BACKENDS = ("tensorflow", "torch", "jax")
-_ROOT = Path(__file__).resolve().parents[2]  # the folder that holds the companion package
-
+# the folder that holds the companion package
+_ROOT = Path(__file__).resolve().parents[2]
 
 
 def fit_and_evaluate(
@@ -88,7 +90,9 @@ def fit_and_evaluate(
     from .training import fit
 
     if not 0.0 < validation_split < 1.0:
-        raise ValueError(f"validation_split must be in (0, 1), got {validation_split!r}")
+        raise ValueError(
+            f"validation_split must be in (0, 1), got {validation_split!r}"
+        )
     x_train = np.asarray(x_train, dtype=np.float32)
     x_test = np.asarray(x_test, dtype=np.float32)
     y_train_1h, y_test_1h = one_hot(np.asarray(y_train)), one_hot(np.asarray(y_test))
@@ -129,7 +133,9 @@ def dropout_mask(seed: int, *, n: int = 1000, rate: float = 0.5) -> list[int]:
     import keras
 
     layer = keras.layers.Dropout(check_rate(rate), seed=int(seed))
-    out = keras.ops.convert_to_numpy(layer(np.ones((1, check_positive_int(n, "n")), np.float32), training=True))
+    out = keras.ops.convert_to_numpy(
+        layer(np.ones((1, check_positive_int(n, "n")), np.float32), training=True)
+    )
     return [int(v) for v in (out[0] != 0)]
 
 
@@ -201,16 +207,30 @@ def run_on_backend(
         "n_train": None if n_train is None else check_positive_int(n_train, "n_train"),
         "n_test": None if n_test is None else check_positive_int(n_test, "n_test"),
     }
-    python_path = os.pathsep.join(p for p in (str(_ROOT), os.environ.get("PYTHONPATH", "")) if p)
-    env = {**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": python_path, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    python_path = os.pathsep.join(
+        p for p in (str(_ROOT), os.environ.get("PYTHONPATH", "")) if p
+    )
+    env = {
+        **os.environ,
+        "KERAS_BACKEND": backend,
+        "PYTHONPATH": python_path,
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+    }
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "companion.keras.backends", json.dumps(config)],
-                          env=env, capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run(
+        [sys.executable, "-m", "companion.keras.backends", json.dumps(config)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     wall = time.perf_counter() - start
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines:
-        raise RuntimeError(f"the {backend} child process failed (exit code {done.returncode}):\n"
-                           f"{done.stderr[-3000:]}")
+        raise RuntimeError(
+            f"the {backend} child process failed (exit code {done.returncode}):\n"
+            f"{done.stderr[-3000:]}"
+        )
     result = json.loads(lines[-1])
     result["wall_seconds"] = wall
     return result
@@ -221,25 +241,41 @@ def main(argv: Sequence[str] | None = None) -> None:
     config = json.loads((sys.argv[1:] if argv is None else argv)[0])
     backend = config["backend"]
     if os.environ.get("KERAS_BACKEND") != backend:
-        raise RuntimeError(f"KERAS_BACKEND is {os.environ.get('KERAS_BACKEND')!r}, expected {backend!r}")
+        raise RuntimeError(
+            f"KERAS_BACKEND is {os.environ.get('KERAS_BACKEND')!r}, expected {backend!r}"
+        )
     if backend != "tensorflow" and "tensorflow" not in sys.modules:
-        sys.modules["tensorflow"] = None  # type: ignore[assignment]  # see run_on_backend
+        # see run_on_backend
+        sys.modules["tensorflow"] = None  # type: ignore[assignment]
     start = time.perf_counter()
     import keras
 
-    framework = __import__({"tensorflow": "tensorflow", "torch": "torch", "jax": "jax"}[backend])
+    framework = __import__(
+        {"tensorflow": "tensorflow", "torch": "torch", "jax": "jax"}[backend]
+    )
     import_seconds = time.perf_counter() - start
     if keras.backend.backend() != backend:
-        raise RuntimeError(f"Keras runs on {keras.backend.backend()!r}, expected {backend!r}")
+        raise RuntimeError(
+            f"Keras runs on {keras.backend.backend()!r}, expected {backend!r}"
+        )
     from ..data import load_mnist
 
     data = load_mnist(verbose=False)
     n_train, n_test = config["n_train"], config["n_test"]
     runs = [
-        fit_and_evaluate(data.x_train[:n_train], data.y_train[:n_train], data.x_test[:n_test],
-                         data.y_test[:n_test], rate=rate, seed=seed, epochs=config["epochs"],
-                         batch_size=config["batch_size"], validation_split=config["validation_split"])
-        for rate in config["rates"] for seed in config["seeds"]
+        fit_and_evaluate(
+            data.x_train[:n_train],
+            data.y_train[:n_train],
+            data.x_test[:n_test],
+            data.y_test[:n_test],
+            rate=rate,
+            seed=seed,
+            epochs=config["epochs"],
+            batch_size=config["batch_size"],
+            validation_split=config["validation_split"],
+        )
+        for rate in config["rates"]
+        for seed in config["seeds"]
     ]
     result = {
         "backend": backend,

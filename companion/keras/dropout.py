@@ -23,10 +23,12 @@ deep learning", ICML 2016.
 Tompson, Goroshin, Jain, LeCun and Bregler, "Efficient object localization using convolutional
 networks", CVPR 2015 (SpatialDropout).
 """
+
 from __future__ import annotations
 
 import numbers
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import keras
 import numpy as np
@@ -41,9 +43,13 @@ _FLOAT_DTYPES = ("float16", "bfloat16", "float32", "float64")
 
 def _check_float_tensor(x: Any, name: str) -> Any:
     """Convert ``x`` to a backend tensor, refusing integer, boolean and complex data with a TypeError."""
-    dtype = keras.backend.standardize_dtype(getattr(x, "dtype", None) or np.asarray(x).dtype)
+    dtype = keras.backend.standardize_dtype(
+        getattr(x, "dtype", None) or np.asarray(x).dtype
+    )
     if dtype not in _FLOAT_DTYPES:
-        raise TypeError(f"{name} must hold floating-point values ({', '.join(_FLOAT_DTYPES)}), got dtype {dtype}")
+        raise TypeError(
+            f"{name} must hold floating-point values ({', '.join(_FLOAT_DTYPES)}), got dtype {dtype}"
+        )
     return ops.convert_to_tensor(x)
 
 
@@ -77,7 +83,9 @@ def apply_mask(x: Any, keep: Any, rate: float) -> Any:
     """
     x = _check_float_tensor(x, "x")
     rate = check_rate(rate, name="rate")
-    keep_dtype = keras.backend.standardize_dtype(getattr(keep, "dtype", None) or np.asarray(keep).dtype)
+    keep_dtype = keras.backend.standardize_dtype(
+        getattr(keep, "dtype", None) or np.asarray(keep).dtype
+    )
     if keep_dtype != "bool":
         raise TypeError(f"keep must be a boolean mask, got dtype {keep_dtype}")
     if rate == 1.0:
@@ -90,18 +98,28 @@ def _check_noise_shape(noise_shape: Any) -> tuple[int | None, ...] | None:
     if noise_shape is None:
         return None
     if isinstance(noise_shape, str):
-        raise TypeError(f"noise_shape must be a sequence of positive ints or None, got {noise_shape!r}")
+        raise TypeError(
+            f"noise_shape must be a sequence of positive ints or None, got {noise_shape!r}"
+        )
     try:
         entries = tuple(noise_shape)
     except TypeError:
-        raise TypeError(f"noise_shape must be a sequence of positive ints or None, got {noise_shape!r}") from None
+        raise TypeError(
+            f"noise_shape must be a sequence of positive ints or None, got {noise_shape!r}"
+        ) from None
     for entry in entries:
         if entry is None:
             continue
-        if isinstance(entry, (bool, np.bool_)) or not isinstance(entry, numbers.Integral):
-            raise TypeError(f"noise_shape entries must be ints or None, got noise_shape={noise_shape!r}")
+        if isinstance(entry, (bool, np.bool_)) or not isinstance(
+            entry, numbers.Integral
+        ):
+            raise TypeError(
+                f"noise_shape entries must be ints or None, got noise_shape={noise_shape!r}"
+            )
         if entry < 1:
-            raise ValueError(f"noise_shape entries must be positive, got noise_shape={noise_shape!r}")
+            raise ValueError(
+                f"noise_shape entries must be positive, got noise_shape={noise_shape!r}"
+            )
     return tuple(None if entry is None else int(entry) for entry in entries)
 
 
@@ -109,7 +127,9 @@ def _check_seed(seed: Any) -> int | None:
     if seed is None:
         return None
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"seed must be an int or None, got {type(seed).__name__} {seed!r}")
+        raise TypeError(
+            f"seed must be an int or None, got {type(seed).__name__} {seed!r}"
+        )
     if seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     return int(seed)
@@ -188,8 +208,14 @@ class Dropout(keras.layers.Layer):
             return inputs
         # Uniforms in float64 for float64 inputs, float32 otherwise: on the TensorFlow backend this
         # is the draw keras.layers.Dropout makes, so the same seed gives the same mask.
-        draw_dtype = "float64" if keras.backend.standardize_dtype(inputs.dtype) == "float64" else "float32"
-        uniform = keras.random.uniform(self._mask_shape(inputs), dtype=draw_dtype, seed=self.seed_generator)
+        draw_dtype = (
+            "float64"
+            if keras.backend.standardize_dtype(inputs.dtype) == "float64"
+            else "float32"
+        )
+        uniform = keras.random.uniform(
+            self._mask_shape(inputs), dtype=draw_dtype, seed=self.seed_generator
+        )
         return apply_mask(inputs, ops.greater_equal(uniform, self.rate), self.rate)
 
     def _mask_shape(self, inputs: Any) -> tuple:
@@ -201,7 +227,10 @@ class Dropout(keras.layers.Layer):
                 f"noise_shape {self.noise_shape} must have one entry per axis of the input, "
                 f"which has {len(shape)} axes"
             )
-        return tuple(size if entry is None else entry for entry, size in zip(self.noise_shape, shape))
+        return tuple(
+            size if entry is None else entry
+            for entry, size in zip(self.noise_shape, shape)
+        )
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return input_shape
@@ -211,7 +240,9 @@ class Dropout(keras.layers.Layer):
         config.update(
             {
                 "rate": self.rate,
-                "noise_shape": None if self.noise_shape is None else list(self.noise_shape),
+                "noise_shape": None
+                if self.noise_shape is None
+                else list(self.noise_shape),
                 "seed": self.seed,
             }
         )
@@ -240,7 +271,11 @@ class MCDropout(Dropout):
 
 def _spatial_noise_shape(layer: keras.layers.Layer) -> tuple[int | None, ...]:
     """The noise shape (None for batch and channels, 1 for the spatial axes) of a SpatialDropoutND layer."""
-    n_spatial = {keras.layers.SpatialDropout1D: 1, keras.layers.SpatialDropout2D: 2, keras.layers.SpatialDropout3D: 3}
+    n_spatial = {
+        keras.layers.SpatialDropout1D: 1,
+        keras.layers.SpatialDropout2D: 2,
+        keras.layers.SpatialDropout3D: 3,
+    }
     spatial = (1,) * next(n for cls, n in n_spatial.items() if isinstance(layer, cls))
     if getattr(layer, "data_format", "channels_last") == "channels_first":
         return (None, None) + spatial
@@ -249,13 +284,25 @@ def _spatial_noise_shape(layer: keras.layers.Layer) -> tuple[int | None, ...]:
 
 def _mc_clone(layer: keras.layers.Layer) -> keras.layers.Layer:
     """clone_function for ``to_mc_dropout``: MCDropout for a dropout layer, a fresh copy otherwise."""
-    spatial = (keras.layers.SpatialDropout1D, keras.layers.SpatialDropout2D, keras.layers.SpatialDropout3D)
+    spatial = (
+        keras.layers.SpatialDropout1D,
+        keras.layers.SpatialDropout2D,
+        keras.layers.SpatialDropout3D,
+    )
     if isinstance(layer, Dropout):  # the companion's Dropout and MCDropout
         return MCDropout.from_config(layer.get_config())
     if isinstance(layer, keras.layers.Dropout):
-        noise_shape = _spatial_noise_shape(layer) if isinstance(layer, spatial) else layer.noise_shape
+        noise_shape = (
+            _spatial_noise_shape(layer)
+            if isinstance(layer, spatial)
+            else layer.noise_shape
+        )
         return MCDropout(
-            layer.rate, noise_shape=noise_shape, seed=layer.seed, name=layer.name, dtype=layer.dtype_policy
+            layer.rate,
+            noise_shape=noise_shape,
+            seed=layer.seed,
+            name=layer.name,
+            dtype=layer.dtype_policy,
         )
     if isinstance(layer, (keras.layers.GaussianDropout, keras.layers.AlphaDropout)):
         raise ValueError(
@@ -273,7 +320,12 @@ def _mc_clone(layer: keras.layers.Layer) -> keras.layers.Layer:
 def _has_inner_dropout(layer: keras.layers.Layer) -> bool:
     """True if a layer that is not itself a dropout layer drops units inside: a dropout sublayer,
     or a positive ``dropout`` / ``recurrent_dropout`` rate (LSTM, GRU, MultiHeadAttention, ...)."""
-    dropout_types = (keras.layers.Dropout, keras.layers.GaussianDropout, keras.layers.AlphaDropout, Dropout)
+    dropout_types = (
+        keras.layers.Dropout,
+        keras.layers.GaussianDropout,
+        keras.layers.AlphaDropout,
+        Dropout,
+    )
     for sub in _all_layers(layer):
         if sub is not layer and isinstance(sub, dropout_types):
             return True
@@ -287,7 +339,8 @@ def _has_inner_dropout(layer: keras.layers.Layer) -> bool:
 def _copy_weights(source: keras.Model, target: keras.Model) -> None:
     """Copy the weights of every layer of ``source`` into the layer of the same name in ``target``."""
     for new in target.layers:
-        if not new.weights:  # input layers (whose names clone_model changes), dropout, activations, ...
+        # input layers (whose names clone_model changes), dropout, activations, ...
+        if not new.weights:
             continue
         old = source.get_layer(new.name)
         if isinstance(new, keras.Model):
@@ -347,7 +400,9 @@ def _all_layers(layer: keras.layers.Layer) -> list[keras.layers.Layer]:
     return layer._flatten_layers(include_self=True, recursive=True)
 
 
-def mc_predict(model: keras.Model, x: Any, n_samples: int = 100) -> tuple[np.ndarray, np.ndarray]:
+def mc_predict(
+    model: keras.Model, x: Any, n_samples: int = 100
+) -> tuple[np.ndarray, np.ndarray]:
     """Monte Carlo dropout prediction (Gal and Ghahramani 2016; Srivastava et al. 2014, sec. 7.5).
 
     Calls ``model(x, training=False)`` ``n_samples`` times (MCDropout layers drop anyway; every
@@ -397,5 +452,7 @@ def mc_predict(model: keras.Model, x: Any, n_samples: int = 100) -> tuple[np.nda
             f"model {model.name!r} holds no MCDropout layer, so every pass would be the same: "
             "convert it with to_mc_dropout(model) first"
         )
-    samples = np.stack([ops.convert_to_numpy(model(x, training=False)) for _ in range(int(n_samples))])
+    samples = np.stack(
+        [ops.convert_to_numpy(model(x, training=False)) for _ in range(int(n_samples))]
+    )
     return samples.mean(axis=0), samples.std(axis=0)

@@ -11,7 +11,8 @@ for flattened images, with a ``keras.layers.Dropout`` after every hidden layer, 
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import keras
 import numpy as np
@@ -75,7 +76,9 @@ def build_mlp(
     rate = check_rate(rate, "rate")
     input_rate = check_rate(input_rate, "input_rate")
     if input_rate == 1.0:
-        raise ValueError("input_rate must be below 1: at 1 every input would be dropped")
+        raise ValueError(
+            "input_rate must be below 1: at 1 every input would be dropped"
+        )
     units = tuple(hidden_units)
     if not units:
         raise ValueError("hidden_units must list at least one hidden layer")
@@ -85,10 +88,24 @@ def build_mlp(
     # Python's `random` when it is created, so after the same seed_everything(seed) the model
     # with dropout starts from exactly the same weights as the one without. The input Dropout
     # layer comes last, so the hidden Dropout layers also draw the same seeds with or without it.
-    dense = [keras.layers.Dense(n, activation=activation, name=f"dense_{i}") for i, n in enumerate(units, 1)]
+    dense = [
+        keras.layers.Dense(n, activation=activation, name=f"dense_{i}")
+        for i, n in enumerate(units, 1)
+    ]
     head = keras.layers.Dense(n_classes, activation="softmax", name="probabilities")
-    drops = [keras.layers.Dropout(rate, name=f"dropout_{i}") for i in range(1, len(units) + 1)] if rate > 0 else []
-    drop_input = keras.layers.Dropout(input_rate, name="input_dropout") if input_rate > 0 else None
+    drops = (
+        [
+            keras.layers.Dropout(rate, name=f"dropout_{i}")
+            for i in range(1, len(units) + 1)
+        ]
+        if rate > 0
+        else []
+    )
+    drop_input = (
+        keras.layers.Dropout(input_rate, name="input_dropout")
+        if input_rate > 0
+        else None
+    )
     inputs = keras.Input(shape=(input_dim,), name="pixels")
     h = drop_input(inputs) if drop_input is not None else inputs
     for i, layer in enumerate(dense):
@@ -98,8 +115,11 @@ def build_mlp(
     outputs = head(h)
     model = keras.Model(inputs, outputs, name=name)
     if compile:
-        model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="categorical_crossentropy",
-                      metrics=["accuracy"])
+        model.compile(
+            optimizer=keras.optimizers.Adam(learning_rate),
+            loss="categorical_crossentropy",
+            metrics=["accuracy"],
+        )
     return model
 
 
@@ -107,7 +127,11 @@ def one_hot(y: Any, n_classes: int = 10) -> np.ndarray:
     """Integer labels of shape (n,) as float32 one-hot rows of shape (n, n_classes)."""
     y = np.asarray(y)
     if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"y must be a 1-D array of integer labels, got dtype {y.dtype} and shape {y.shape}")
+        raise ValueError(
+            f"y must be a 1-D array of integer labels, got dtype {y.dtype} and shape {y.shape}"
+        )
     if y.size and (y.min() < 0 or y.max() >= n_classes):
-        raise ValueError(f"labels must lie in [0, {n_classes}), got the range [{y.min()}, {y.max()}]")
+        raise ValueError(
+            f"labels must lie in [0, {n_classes}), got the range [{y.min()}, {y.max()}]"
+        )
     return np.eye(n_classes, dtype=np.float32)[y]

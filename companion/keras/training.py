@@ -14,8 +14,9 @@ reports, ``train_*`` and ``val_*`` are measured with dropout off.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import keras
 import numpy as np
@@ -103,7 +104,9 @@ def fit(
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
     if not 0.0 <= validation_split < 1.0:
-        raise ValueError(f"validation_split must be in [0, 1), got {validation_split!r}")
+        raise ValueError(
+            f"validation_split must be in [0, 1), got {validation_split!r}"
+        )
     if validation_data is not None and validation_split:
         raise ValueError("pass validation_data or validation_split, not both")
     n_fit = len(x) - int(len(x) * validation_split)  # Keras' own split point
@@ -239,4 +242,6 @@ def train_over_seeds(
         test_loss[row], test_acc[row] = results["loss"], results["accuracy"]
         if keep_models:
             models.append(model)
-    return SeedRuns(seeds, tuple(histories), test_loss, test_acc, seconds, tuple(models))
+    return SeedRuns(
+        seeds, tuple(histories), test_loss, test_acc, seconds, tuple(models)
+    )

@@ -1,4 +1,7 @@
-"""Dropout and its variants in plain NumPy: the reference implementations of the book.
+"""Dropout in plain NumPy: the reference implementation of the book, its masks and kernels.
+
+The variants (Gaussian and alpha dropout, DropConnect, DropPath, DropBlock) live in
+:mod:`companion.reference.variants` and follow the same conventions.
 
 Every function follows the same conventions:
 
@@ -13,14 +16,23 @@ Every function follows the same conventions:
   a ``TypeError``; a bad ``rate`` raises an error naming it;
 * ``rng`` is a ``numpy.random.Generator``, an int seed or None, and the same seed gives the same mask.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from ..validation import as_generator, check_bool, check_choice, check_float_array, check_rate, check_scaling
+from ..validation import (
+    as_generator,
+    check_bool,
+    check_choice,
+    check_float_array,
+    check_rate,
+    check_scaling,
+)
 
 __all__ = [
     "keep_mask",
@@ -29,18 +41,8 @@ __all__ = [
     "apply_mask",
     "dropout",
     "spatial_dropout",
-    "gaussian_dropout",
-    "alpha_dropout",
-    "drop_connect",
-    "drop_path",
-    "drop_block",
-    "SELU_ALPHA_PRIME",
     "MASK_BLOCK",
 ]
-
-#: The value SELU saturates to for large negative inputs, ``-lambda * alpha``
-#: (Klambauer et al. 2017); alpha dropout sets dropped units to it.
-SELU_ALPHA_PRIME = -1.7580993408473766
 
 #: Where the channels of a feature map sit: last (batch, spatial..., channels), Keras' and
 #: TensorFlow's default, or first (batch, channels, spatial...), PyTorch's.
@@ -99,11 +101,13 @@ def keep_mask(shape: Sequence[int], rate: float, rng: Any = None) -> np.ndarray:
         return np.zeros(shape, dtype=bool)
     keep = np.empty(math.prod(shape), dtype=bool)
     for start in range(0, keep.size, MASK_BLOCK):
-        _fill_keep(keep[start:start + MASK_BLOCK], rate, gen)
+        _fill_keep(keep[start : start + MASK_BLOCK], rate, gen)
     return keep.reshape(shape)
 
 
-def keep_mask_reference(shape: Sequence[int], rate: float, rng: Any = None) -> np.ndarray:
+def keep_mask_reference(
+    shape: Sequence[int], rate: float, rng: Any = None
+) -> np.ndarray:
     """The textbook mask: one uniform float per element, kept when it is at least ``rate``.
 
     Examples
@@ -129,7 +133,8 @@ def _scale_kept(x: np.ndarray, bits: np.ndarray, scale: float, out: np.ndarray) 
     A kept value whose scaled size exceeds the dtype's range becomes inf, silently, as in the
     frameworks (a warning would also fire for values that are then dropped).
     """
-    compute = np.promote_types(out.dtype, np.float32)  # float16 is scaled in float32 (see apply_mask)
+    # float16 is scaled in float32 (see apply_mask)
+    compute = np.promote_types(out.dtype, np.float32)
     with np.errstate(over="ignore"):
         np.multiply(x, compute.type(scale), out=out, dtype=compute, casting="same_kind")
     as_int = out.view(bits.dtype)
@@ -141,7 +146,9 @@ def _int_like(dtype: np.dtype) -> np.dtype:
     return np.dtype(f"i{np.dtype(dtype).itemsize}")
 
 
-def apply_mask(x: Any, keep: np.ndarray, rate: float, *, scaling: str = "inverted") -> np.ndarray:
+def apply_mask(
+    x: Any, keep: np.ndarray, rate: float, *, scaling: str = "inverted"
+) -> np.ndarray:
     """Apply a given keep-mask to ``x`` with dropout's scaling: the step all frameworks share.
 
     Kept values are multiplied by ``1 / (1 - rate)`` (``scaling="inverted"``) or left as they are
@@ -178,7 +185,9 @@ def _scale(rate: float, scaling: str) -> float:
     return 1.0 / (1.0 - rate) if scaling == "inverted" else 1.0
 
 
-def _dropout_in_blocks(x: np.ndarray, rate: float, scale: float, gen: np.random.Generator) -> np.ndarray:
+def _dropout_in_blocks(
+    x: np.ndarray, rate: float, scale: float, gen: np.random.Generator
+) -> np.ndarray:
     """Element-wise dropout block by block: draw a block's mask, then scale and mask its values.
 
     Equal to ``apply_mask(x, keep_mask(x.shape, rate, gen), rate)`` but each block's mask and output
@@ -190,13 +199,15 @@ def _dropout_in_blocks(x: np.ndarray, rate: float, scale: float, gen: np.random.
     block_bits = np.empty(min(MASK_BLOCK, flat.size), dtype=_int_like(x.dtype))
     for start in range(0, flat.size, MASK_BLOCK):
         stop = min(start + MASK_BLOCK, flat.size)
-        bits = _fill_keep(block_bits[:stop - start], rate, gen)  # 1 keeps, 0 drops
+        bits = _fill_keep(block_bits[: stop - start], rate, gen)  # 1 keeps, 0 drops
         np.negative(bits, out=bits)  # 1 -> -1, all bits set
         _scale_kept(flat[start:stop], bits, scale, out_flat[start:stop])
     return out
 
 
-def dropout_reference(x: Any, rate: float, *, training: bool = True, rng: Any = None) -> np.ndarray:
+def dropout_reference(
+    x: Any, rate: float, *, training: bool = True, rng: Any = None
+) -> np.ndarray:
     """Inverted dropout in a few lines, for reading: the same conventions as :func:`dropout`.
 
     Kept values are divided by the keep probability ``1 - rate`` in training; inference is the
@@ -216,7 +227,11 @@ def dropout_reference(x: Any, rate: float, *, training: bool = True, rng: Any = 
     if not check_bool(training, "training") or rate == 0.0:
         return x.copy()
     keep = keep_mask_reference(x.shape, rate, rng)
-    return np.where(keep, x / x.dtype.type(1.0 - rate), x.dtype.type(0)) if rate < 1.0 else np.zeros_like(x)
+    return (
+        np.where(keep, x / x.dtype.type(1.0 - rate), x.dtype.type(0))
+        if rate < 1.0
+        else np.zeros_like(x)
+    )
 
 
 def dropout(
@@ -347,7 +362,9 @@ def spatial_dropout(
     """
     x = check_float_array(x)
     if not 3 <= x.ndim <= 5:
-        raise ValueError(f"x must have 3 to 5 dimensions (batch, spatial..., channels), got shape {x.shape}")
+        raise ValueError(
+            f"x must have 3 to 5 dimensions (batch, spatial..., channels), got shape {x.shape}"
+        )
     data_format = check_choice(data_format, "data_format", DATA_FORMATS)
     channel_axis = x.ndim - 1 if data_format == "channels_last" else 1
     noise_shape = [1] * x.ndim
@@ -356,204 +373,32 @@ def spatial_dropout(
     return dropout(x, rate, training=training, rng=rng, noise_shape=noise_shape)
 
 
-def gaussian_dropout(x: Any, rate: float, *, training: bool = True, rng: Any = None) -> np.ndarray:
-    """Multiplicative Gaussian noise with the variance of dropout at ``rate`` (Srivastava et al. 2014, sec. 10).
-
-    Each element is multiplied by a draw from N(1, rate / (1 - rate)), the mean and variance of
-    inverted dropout's Bernoulli(1 - rate) / (1 - rate) multiplier. ``rate=1`` gives zeros
-    (infinite noise leaves no signal).
-
-    Examples
-    --------
-    >>> y = gaussian_dropout(np.ones(100_000), 0.2, rng=0)
-    >>> round(float(y.mean()), 2), round(float(y.var()), 2)  # N(1, 0.2 / 0.8)
-    (1.0, 0.25)
-    """
-    x = check_float_array(x)
-    rate = check_rate(rate)
-    training = check_bool(training, "training")
-    if not training or rate == 0.0:
-        return x.copy()
-    if rate == 1.0:
-        return np.zeros_like(x)
-    gen = as_generator(rng)
-    std = np.sqrt(rate / (1.0 - rate))
-    noise = gen.standard_normal(x.shape, dtype=np.float32 if x.dtype != np.float64 else np.float64)
-    noise *= noise.dtype.type(std)
-    noise += 1
-    return (x * noise).astype(x.dtype, copy=False)
-
-
-def alpha_dropout(x: Any, rate: float, *, training: bool = True, rng: Any = None) -> np.ndarray:
-    """Alpha dropout for self-normalizing (SELU) networks (Klambauer et al. 2017).
-
-    Dropped units are set to SELU's negative saturation value ``alpha' = -1.7581`` and an affine
-    map ``a * y + b`` restores zero mean and unit variance for standardized inputs, with
-    ``a = ((1 - rate) * (1 + rate * alpha'**2)) ** -0.5`` and ``b = -a * alpha' * rate``.
-    ``rate=1`` gives zeros.
-
-    Examples
-    --------
-    Standardized inputs come out standardized, where plain dropout would raise the variance:
-
-    >>> x = np.random.default_rng(1).standard_normal(100_000)
-    >>> x = (x - x.mean()) / x.std()
-    >>> y = alpha_dropout(x, 0.1, rng=0)
-    >>> abs(float(y.mean())) < 0.01, round(float(y.std()), 2)
-    (True, 1.0)
-    >>> round(float(dropout(x, 0.1, rng=0).std()), 2)
-    1.05
-    """
-    x = check_float_array(x)
-    rate = check_rate(rate)
-    training = check_bool(training, "training")
-    if not training or rate == 0.0:
-        return x.copy()
-    if rate == 1.0:
-        return np.zeros_like(x)
-    keep = keep_mask(x.shape, rate, rng)
-    a = ((1.0 - rate) * (1.0 + rate * SELU_ALPHA_PRIME**2)) ** -0.5
-    b = -a * SELU_ALPHA_PRIME * rate
-    y = np.where(keep, x, x.dtype.type(SELU_ALPHA_PRIME))
-    return (y * x.dtype.type(a) + x.dtype.type(b)).astype(x.dtype, copy=False)
-
-
-def drop_connect(weight: Any, rate: float, *, training: bool = True, rng: Any = None) -> np.ndarray:
-    """DropConnect: drop individual *weights* instead of units (Wan et al. 2013).
-
-    Returns the weight matrix with each entry zeroed with probability ``rate`` and the kept ones
-    divided by ``1 - rate``; use it in place of the weight in the layer's product
-    (``x @ drop_connect(W, rate)``). Dropping unit ``j`` of a layer's input equals dropping row
-    ``j`` of ``W``; DropConnect draws every entry independently. This draws one mask per call
-    (per minibatch) and leaves the bias to the caller; Wan et al. draw a mask per example and
-    mask the biases too.
-
-    Examples
-    --------
-    >>> W = np.ones((3, 4))
-    >>> drop_connect(W, 0.5, rng=0)  # every weight kept (and doubled) or dropped on its own
-    array([[0., 2., 2., 2.],
-           [2., 2., 0., 2.],
-           [0., 2., 2., 2.]])
-    >>> np.ones((1, 3)) @ drop_connect(W, 0.5, rng=0)  # in place of W in the layer's product
-    array([[2., 6., 4., 6.]])
-    """
-    return dropout(weight, rate, training=training, rng=rng)
-
-
-def drop_path(
-    x: Any, rate: float, *, training: bool = True, rng: Any = None, scale_by_keep: bool = True
-) -> np.ndarray:
-    """Stochastic depth / DropPath: drop a residual branch for whole samples (Huang et al. 2016).
-
-    ``x`` is the output of a residual branch, batch first; each sample's entire branch output is
-    zeroed with probability ``rate`` (one draw per sample), the kept ones divided by ``1 - rate``
-    when ``scale_by_keep`` is True. The caller adds the result to the skip connection.
-
-    Examples
-    --------
-    >>> branch = np.ones((4, 3))  # a batch of 4 residual-branch outputs
-    >>> drop_path(branch, 0.5, rng=0)  # one draw per sample
-    array([[0., 0., 0.],
-           [2., 2., 2.],
-           [2., 2., 2.],
-           [2., 2., 2.]])
-    >>> drop_path(branch, 0.5, rng=0, scale_by_keep=False)[:, 0]
-    array([0., 1., 1., 1.])
-    """
-    x = check_float_array(x)
-    if x.ndim < 1:
-        raise ValueError(f"x must have a batch axis, got a scalar of shape {x.shape}")
-    rate = check_rate(rate)
-    scale_by_keep = check_bool(scale_by_keep, "scale_by_keep")
-    if not check_bool(training, "training"):
-        return x.copy()
-    noise_shape = (x.shape[0],) + (1,) * (x.ndim - 1)
-    scaling = "inverted" if scale_by_keep else "standard"
-    return dropout(x, rate, rng=rng, noise_shape=noise_shape, scaling=scaling)
-
-
-def drop_block(
-    x: Any,
-    rate: float,
-    *,
-    block_size: int = 7,
-    training: bool = True,
-    rng: Any = None,
-    data_format: str = "channels_last",
-) -> np.ndarray:
-    """DropBlock: drop contiguous square regions of each feature map (Ghiasi et al. 2018).
-
-    ``x`` has shape (batch, height, width, channels) (``"channels_last"``) or
-    (batch, channels, height, width). Block corners are drawn with probability
-    ``gamma = rate / block_size**2 * H * W / ((H - block_size + 1) * (W - block_size + 1))`` among the
-    positions where a whole block fits, so that about ``rate`` of the map is dropped; each corner
-    zeroes a ``block_size`` x ``block_size`` square. Every sample and channel has its own mask.
-    Kept values are rescaled by the realized fraction kept (the number of elements over the number
-    kept), as in the paper and torchvision.
-
-    Examples
-    --------
-    One 2 x 2 block dropped from a 5 x 5 map; the 21 kept values are scaled by 25 / 21:
-
-    >>> x = np.ones((1, 1, 5, 5))  # (batch, channels, height, width)
-    >>> y = drop_block(x, 0.2, block_size=2, rng=1, data_format="channels_first")
-    >>> print(np.round(y[0, 0], 2))
-    [[1.19 1.19 1.19 1.19 1.19]
-     [0.   0.   1.19 1.19 1.19]
-     [0.   0.   1.19 1.19 1.19]
-     [1.19 1.19 1.19 1.19 1.19]
-     [1.19 1.19 1.19 1.19 1.19]]
-    """
-    x = check_float_array(x)
-    rate = check_rate(rate)
-    training = check_bool(training, "training")
-    if x.ndim != 4:
-        raise ValueError(f"x must have 4 dimensions (batch, height, width, channels), got shape {x.shape}")
-    data_format = check_choice(data_format, "data_format", DATA_FORMATS)
-    xs = x if data_format == "channels_first" else np.moveaxis(x, -1, 1)  # (N, C, H, W) view
-    n, c, h, w = xs.shape
-    if isinstance(block_size, (bool, np.bool_)) or not isinstance(block_size, (int, np.integer)):
-        raise TypeError(f"block_size must be a positive int, got {type(block_size).__name__} {block_size!r}")
-    if not 1 <= block_size <= min(h, w):
-        raise ValueError(f"block_size must be in [1, min(height, width)] = [1, {min(h, w)}], got {block_size!r}")
-    if not training or rate == 0.0:
-        return x.copy()
-    if rate == 1.0:
-        return np.zeros_like(x)
-    gen = as_generator(rng)
-    valid_h, valid_w = h - block_size + 1, w - block_size + 1
-    gamma = min(1.0, rate / block_size**2 * (h * w) / (valid_h * valid_w))
-    corners = gen.random((n, c, valid_h, valid_w), dtype=np.float32) < np.float32(gamma)
-    dropped = np.zeros((n, c, h, w), dtype=bool)
-    for di in range(block_size):  # stamp each corner's block: block_size**2 shifted ORs
-        for dj in range(block_size):
-            dropped[:, :, di:di + valid_h, dj:dj + valid_w] |= corners
-    keep = ~dropped
-    n_kept = keep.sum()
-    if n_kept == 0:
-        return np.zeros_like(x)
-    scale = keep.size / n_kept
-    out = np.multiply(xs, xs.dtype.type(scale), out=np.zeros_like(xs), where=keep)
-    return out if data_format == "channels_first" else np.moveaxis(out, 1, -1).copy()
-
-
 def _resolve_noise_shape(noise_shape: Any, shape: tuple[int, ...]) -> tuple[int, ...]:
     if noise_shape is None:
         return shape
     try:
         entries = list(noise_shape)
     except TypeError:
-        raise TypeError(f"noise_shape must be a sequence of ints or None, got {noise_shape!r}") from None
+        raise TypeError(
+            f"noise_shape must be a sequence of ints or None, got {noise_shape!r}"
+        ) from None
     if len(entries) != len(shape):
-        raise ValueError(f"noise_shape must have {len(shape)} entries to match x of shape {shape}, got {noise_shape!r}")
+        raise ValueError(
+            f"noise_shape must have {len(shape)} entries to match x of shape {shape}, got {noise_shape!r}"
+        )
     resolved = []
     for entry, size in zip(entries, shape):
         if entry is None:
             entry = size
-        if isinstance(entry, (bool, np.bool_)) or not isinstance(entry, (int, np.integer)):
-            raise TypeError(f"noise_shape entries must be ints or None, got {noise_shape!r}")
+        if isinstance(entry, (bool, np.bool_)) or not isinstance(
+            entry, (int, np.integer)
+        ):
+            raise TypeError(
+                f"noise_shape entries must be ints or None, got {noise_shape!r}"
+            )
         if entry not in (1, size):
-            raise ValueError(f"noise_shape {noise_shape!r} does not broadcast to x of shape {shape}")
+            raise ValueError(
+                f"noise_shape {noise_shape!r} does not broadcast to x of shape {shape}"
+            )
         resolved.append(int(entry))
     return tuple(resolved)

@@ -3,15 +3,23 @@
 The checks compare the analytic backward pass with central finite differences on float64 copies,
 so that the differences are accurate; dropout masks are frozen between the two evaluations.
 """
+
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from ..validation import as_generator, check_bool, check_float_array, check_positive_int, check_real
-from .layers import Dropout, Layer, ReLU, Sequential
+from ..validation import (
+    as_generator,
+    check_bool,
+    check_float_array,
+    check_positive_int,
+    check_real,
+)
+from .layers import Dropout, Layer, Sequential
 from .losses import softmax_cross_entropy
 
 __all__ = ["gradient_check", "layer_gradient_check"]
@@ -97,8 +105,13 @@ def layer_gradient_check(
     numerical derivative of ``L``. Like ``gradient_check`` it runs on a float64 copy and freezes
     dropout masks after the first forward pass; it returns the largest relative error.
     """
-    if not all(callable(getattr(layer, m, None)) for m in ("forward", "backward", "params", "grads")):
-        raise TypeError(f"layer must have forward, backward, params and grads methods, got {layer!r}")
+    if not all(
+        callable(getattr(layer, m, None))
+        for m in ("forward", "backward", "params", "grads")
+    ):
+        raise TypeError(
+            f"layer must have forward, backward, params and grads methods, got {layer!r}"
+        )
     training = check_bool(training, "training")
     gen = as_generator(rng)
     layer64 = _float64_copy(layer)
@@ -163,5 +176,9 @@ def _float64_copy(obj: Any) -> Any:
 def _freeze_masks(obj: Any) -> None:
     """Make every Dropout layer reuse the mask of its last forward pass."""
     for layer in getattr(obj, "layers", [obj]):
-        if isinstance(layer, Dropout) and layer.fixed_mask is None and layer.mask is not None:
+        if (
+            isinstance(layer, Dropout)
+            and layer.fixed_mask is None
+            and layer.mask is not None
+        ):
             layer.fixed_mask = layer.mask

@@ -13,15 +13,24 @@ first: ``x`` has shape (batch, features). The dropout layer draws its masks with
 :func:`companion.reference.functional.keep_mask`, so it drops exactly what the functional
 ``dropout`` drops for the same generator. Used by chapter 5 and by the benchmark.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from ..validation import (as_generator, check_bool, check_float_array, check_mask, check_positive_int,
-                          check_rate, check_scaling)
+from ..validation import (
+    as_generator,
+    check_bool,
+    check_float_array,
+    check_mask,
+    check_positive_int,
+    check_rate,
+    check_scaling,
+)
 from .functional import apply_mask, keep_mask
 from .losses import log_softmax
 
@@ -85,7 +94,10 @@ class Dense(Layer):
         self.out_features = check_positive_int(out_features, "out_features")
         gen = as_generator(rng)
         std = np.float32(math.sqrt(2.0 / self.in_features))
-        self.W = gen.standard_normal((self.in_features, self.out_features), dtype=np.float32) * std
+        self.W = (
+            gen.standard_normal((self.in_features, self.out_features), dtype=np.float32)
+            * std
+        )
         self.b = np.zeros(self.out_features, dtype=np.float32)
         self.dW = np.zeros_like(self.W)
         self.db = np.zeros_like(self.b)
@@ -93,13 +105,17 @@ class Dense(Layer):
 
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
         if x.ndim != 2 or x.shape[1] != self.in_features:
-            raise ValueError(f"x must have shape (batch, {self.in_features}), got shape {x.shape}")
+            raise ValueError(
+                f"x must have shape (batch, {self.in_features}), got shape {x.shape}"
+            )
         self._x = x
         out = x @ self.W
         out += self.b
         return out
 
-    def backward(self, grad_out: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
+    def backward(
+        self, grad_out: np.ndarray, *, input_grad: bool = True
+    ) -> np.ndarray | None:
         """Store ``dW`` and ``db``; return the input gradient, or None when ``input_grad`` is False.
 
         Skipping the input gradient saves a third of the work of the first layer, whose input is
@@ -220,7 +236,9 @@ class Dropout(Layer):
         self._training = check_bool(training, "training")
         self.mask = None
         if not self._training:
-            return x if self.scaling == "inverted" else x * x.dtype.type(1.0 - self.rate)
+            return (
+                x if self.scaling == "inverted" else x * x.dtype.type(1.0 - self.rate)
+            )
         if self.fixed_mask is not None:
             self.mask = check_mask(self.fixed_mask, x.shape)
         elif self.rate > 0.0:
@@ -259,8 +277,13 @@ class Sequential:
     def __init__(self, layers: Sequence[Layer]) -> None:
         layers = list(layers)
         for i, layer in enumerate(layers):
-            if not all(callable(getattr(layer, m, None)) for m in ("forward", "backward", "params", "grads")):
-                raise TypeError(f"layers[{i}] must have forward, backward, params and grads methods, got {layer!r}")
+            if not all(
+                callable(getattr(layer, m, None))
+                for m in ("forward", "backward", "params", "grads")
+            ):
+                raise TypeError(
+                    f"layers[{i}] must have forward, backward, params and grads methods, got {layer!r}"
+                )
         self.layers = layers
 
     def forward(self, x: np.ndarray, training: bool) -> np.ndarray:
@@ -268,14 +291,20 @@ class Sequential:
             x = layer.forward(x, training)
         return x
 
-    def backward(self, grad_out: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
+    def backward(
+        self, grad_out: np.ndarray, *, input_grad: bool = True
+    ) -> np.ndarray | None:
         """Backpropagate ``grad_out`` through every layer; return the gradient w.r.t. the input.
 
         With ``input_grad=False`` (what ``fit`` uses) the input gradient is not needed: the
         layers in front of the first layer with parameters are skipped, that layer is asked only
         for its parameter gradients, and None is returned.
         """
-        first = 0 if input_grad else next((i for i, l in enumerate(self.layers) if l.params()), 0)
+        first = (
+            0
+            if input_grad
+            else next((i for i, layer in enumerate(self.layers) if layer.params()), 0)
+        )
         grad = grad_out
         for i in range(len(self.layers) - 1, first - 1, -1):
             layer = self.layers[i]
@@ -286,10 +315,18 @@ class Sequential:
         return grad if input_grad else None
 
     def params(self) -> dict[str, np.ndarray]:
-        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.params().items()}
+        return {
+            f"{i}.{k}": v
+            for i, layer in enumerate(self.layers)
+            for k, v in layer.params().items()
+        }
 
     def grads(self) -> dict[str, np.ndarray]:
-        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.grads().items()}
+        return {
+            f"{i}.{k}": v
+            for i, layer in enumerate(self.layers)
+            for k, v in layer.grads().items()
+        }
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         """Class probabilities in inference mode (dropout off): softmax of the logits."""
@@ -337,8 +374,14 @@ def mlp(
     >>> mlp((784, 10), rng=0)  # no hidden layer, no dropout: logistic regression
     Sequential([Dense(784, 10)])
     """
-    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 2:
-        raise ValueError(f"sizes must be a sequence of at least two positive ints, got {sizes!r}")
+    if (
+        isinstance(sizes, (str, bytes))
+        or not hasattr(sizes, "__len__")
+        or len(sizes) < 2
+    ):
+        raise ValueError(
+            f"sizes must be a sequence of at least two positive ints, got {sizes!r}"
+        )
     sizes = [check_positive_int(s, f"sizes[{i}]") for i, s in enumerate(sizes)]
     input_rate = check_rate(input_rate, "input_rate")
     hidden_rate = check_rate(hidden_rate, "hidden_rate")

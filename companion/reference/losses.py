@@ -1,4 +1,5 @@
 """Losses: the from-scratch network's softmax cross-entropy (with its gradient) and the log-loss."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,7 +24,9 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
     return shifted
 
 
-def softmax_cross_entropy(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+def softmax_cross_entropy(
+    logits: np.ndarray, y: np.ndarray
+) -> tuple[float, np.ndarray]:
     """Mean cross-entropy of softmax probabilities against integer labels, and its gradient.
 
     Parameters
@@ -54,7 +57,9 @@ def softmax_cross_entropy(logits: np.ndarray, y: np.ndarray) -> tuple[float, np.
     """
     logits = check_float_array(logits, "logits")
     if logits.ndim != 2 or logits.shape[0] == 0:
-        raise ValueError(f"logits must have shape (batch, classes) with batch > 0, got shape {logits.shape}")
+        raise ValueError(
+            f"logits must have shape (batch, classes) with batch > 0, got shape {logits.shape}"
+        )
     n, k = logits.shape
     y = check_labels(y, n, k)
     rows = np.arange(n)
@@ -97,9 +102,13 @@ def log_loss(probabilities: np.ndarray, y: np.ndarray) -> float:
     """
     p = np.asarray(probabilities, dtype=np.float64)
     if p.ndim != 2:
-        raise ValueError(f"probabilities must have shape (n, classes), got shape {p.shape}")
+        raise ValueError(
+            f"probabilities must have shape (n, classes), got shape {p.shape}"
+        )
     y = np.asarray(y)
     labels = y.argmax(axis=1) if y.ndim == 2 else y
     labels = check_labels(labels, len(p), p.shape[1])
     picked = p[np.arange(len(labels)), labels]
-    return float(-np.log(np.clip(picked, PROBABILITY_FLOOR, 1.0 - PROBABILITY_FLOOR)).mean())
+    return float(
+        -np.log(np.clip(picked, PROBABILITY_FLOOR, 1.0 - PROBABILITY_FLOOR)).mean()
+    )

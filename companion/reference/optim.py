@@ -3,6 +3,7 @@
 Both update a dict of parameter arrays in place from a dict of gradients with the same keys, as
 returned by ``Sequential.params()`` and ``Sequential.grads()``.
 """
+
 from __future__ import annotations
 
 import math
@@ -36,9 +37,13 @@ class SGD:
     ValueError: lr must be a finite number in (0, inf), got 0
     """
 
-    def __init__(self, lr: float, momentum: float = 0.0, weight_decay: float = 0.0) -> None:
+    def __init__(
+        self, lr: float, momentum: float = 0.0, weight_decay: float = 0.0
+    ) -> None:
         self.lr = check_real(lr, "lr", low=0.0, low_open=True)
-        self.momentum = check_real(momentum, "momentum", low=0.0, high=1.0, high_open=True)
+        self.momentum = check_real(
+            momentum, "momentum", low=0.0, high=1.0, high_open=True
+        )
         self.weight_decay = check_real(weight_decay, "weight_decay", low=0.0)
         self.velocity: dict[str, np.ndarray] = {}
 

@@ -1,4 +1,5 @@
 """The training loop of the from-scratch network: minibatch ``fit``, recording a ``History``."""
+
 from __future__ import annotations
 
 import time
@@ -64,7 +65,9 @@ def fit(
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
     if not callable(getattr(optimizer, "step", None)):
-        raise TypeError(f"optimizer must have a step(params, grads) method, got {optimizer!r}")
+        raise TypeError(
+            f"optimizer must have a step(params, grads) method, got {optimizer!r}"
+        )
     if (x_val is None) != (y_val is None):
         raise ValueError("x_val and y_val must be given together")
     if x_val is not None:
@@ -78,9 +81,9 @@ def fit(
         order = gen.permutation(n) if shuffle else None
         for lo in range(0, n, batch_size):
             if order is None:
-                xb, yb = x[lo:lo + batch_size], y[lo:lo + batch_size]
+                xb, yb = x[lo : lo + batch_size], y[lo : lo + batch_size]
             else:
-                idx = order[lo:lo + batch_size]
+                idx = order[lo : lo + batch_size]
                 xb, yb = x[idx], y[idx]
             _, grad = softmax_cross_entropy(model.forward(xb, training=True), yb)
             model.backward(grad, input_grad=False)
@@ -96,7 +99,9 @@ def fit(
     return history
 
 
-def evaluate(model: Sequential, x: np.ndarray, y: np.ndarray, *, batch_size: int = 4096) -> tuple[float, float]:
+def evaluate(
+    model: Sequential, x: np.ndarray, y: np.ndarray, *, batch_size: int = 4096
+) -> tuple[float, float]:
     """Mean softmax cross-entropy and accuracy of ``model`` on ``(x, y)`` in inference mode.
 
     The data go through in chunks of ``batch_size`` rows to bound memory; the result does not
@@ -106,8 +111,8 @@ def evaluate(model: Sequential, x: np.ndarray, y: np.ndarray, *, batch_size: int
     batch_size = check_positive_int(batch_size, "batch_size")
     total_loss, correct = 0.0, 0
     for lo in range(0, len(x), batch_size):
-        logits = model.forward(x[lo:lo + batch_size], training=False)
-        yb = y[lo:lo + batch_size]
+        logits = model.forward(x[lo : lo + batch_size], training=False)
+        yb = y[lo : lo + batch_size]
         loss, _ = softmax_cross_entropy(logits, yb)
         total_loss += loss * len(yb)
         correct += int(np.count_nonzero(logits.argmax(axis=1) == yb))

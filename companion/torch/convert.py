@@ -1,4 +1,5 @@
 """Conversion of the from-scratch NumPy network into its PyTorch twin."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -31,7 +32,9 @@ def to_torch(model: Sequential) -> Any:
             layers.append(nn.ReLU())
         elif isinstance(layer, Dropout):
             if layer.scaling != "inverted":
-                raise ValueError(f"layers[{i}] uses scaling={layer.scaling!r}; nn.Dropout only does inverted dropout")
+                raise ValueError(
+                    f"layers[{i}] uses scaling={layer.scaling!r}; nn.Dropout only does inverted dropout"
+                )
             layers.append(nn.Dropout(layer.rate))
         else:
             raise TypeError(f"layers[{i}] has no PyTorch twin: {layer!r}")

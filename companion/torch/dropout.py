@@ -26,10 +26,11 @@ ICML 2013.
 Gal and Ghahramani, "Dropout as a Bayesian approximation: representing model uncertainty in
 deep learning", ICML 2016.
 """
+
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator
+from collections.abc import Iterator
 
 import torch
 import torch.nn.functional as F
@@ -109,7 +110,9 @@ def apply_mask(x: Tensor, keep: Tensor, p: float) -> Tensor:
     x = _check_float_tensor(x, "x")
     p = check_rate(p, name="p")
     if not isinstance(keep, Tensor) or keep.dtype != torch.bool:
-        raise TypeError(f"keep must be a boolean torch.Tensor, got {getattr(keep, 'dtype', type(keep).__name__)}")
+        raise TypeError(
+            f"keep must be a boolean torch.Tensor, got {getattr(keep, 'dtype', type(keep).__name__)}"
+        )
     keep = torch.broadcast_to(keep, x.shape)
     if p == 1.0:
         return torch.zeros_like(x)
@@ -233,7 +236,9 @@ class DropConnectLinear(nn.Linear):
         dtype: torch.dtype | None = None,
     ) -> None:
         p = check_rate(p, name="p")  # refuse a bad rate before allocating the weights
-        super().__init__(in_features, out_features, bias=bias, device=device, dtype=dtype)
+        super().__init__(
+            in_features, out_features, bias=bias, device=device, dtype=dtype
+        )
         self.p = p
 
     def forward(self, x: Tensor) -> Tensor:
@@ -389,8 +394,12 @@ def mc_predict(
     n_samples = check_positive_int(n_samples, "n_samples")
     softmax = check_bool(softmax, "softmax")
     if not dropout_modules(model):
-        raise ValueError(f"model holds no dropout module, so Monte Carlo dropout would return {n_samples} equal passes")
+        raise ValueError(
+            f"model holds no dropout module, so Monte Carlo dropout would return {n_samples} equal passes"
+        )
     with torch.no_grad(), mc_dropout(model):
         outputs = [model(x) for _ in range(int(n_samples))]
-    samples = torch.stack([torch.softmax(out, dim=-1) if softmax else out for out in outputs])
+    samples = torch.stack(
+        [torch.softmax(out, dim=-1) if softmax else out for out in outputs]
+    )
     return samples.mean(dim=0), samples.std(dim=0, correction=0)

@@ -12,12 +12,14 @@ Two tools:
 Train metrics are measured after each epoch in inference mode on the whole training set, so the
 generalization gap compares like with like (not the running average of dropout-noisy batches).
 """
+
 from __future__ import annotations
 
 import contextlib
 import time
-from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -27,8 +29,19 @@ from torch import nn
 from ..history import History
 from ..validation import check_bool, check_choice, check_positive_int, check_rate
 
-__all__ = ["device", "module_mode", "train_epoch", "fit", "evaluate", "MLPConfig", "BatchedMLP", "GapMetrics",
-           "SweepResult", "member_metrics", "train_many"]
+__all__ = [
+    "device",
+    "module_mode",
+    "train_epoch",
+    "fit",
+    "evaluate",
+    "MLPConfig",
+    "BatchedMLP",
+    "GapMetrics",
+    "SweepResult",
+    "member_metrics",
+    "train_many",
+]
 
 
 def device() -> torch.device:
@@ -56,13 +69,20 @@ def module_mode(model: nn.Module, training: bool) -> Iterator[nn.Module]:
 
 
 def _as_tensors(x: Any, y: Any, dev: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    return torch.as_tensor(np.asarray(x), dtype=torch.float32, device=dev), torch.as_tensor(
-        np.asarray(y), dtype=torch.long, device=dev)
+    return torch.as_tensor(
+        np.asarray(x), dtype=torch.float32, device=dev
+    ), torch.as_tensor(np.asarray(y), dtype=torch.long, device=dev)
 
 
-
-def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor, *,
-                batch_size: int, generator: torch.Generator | None = None) -> float:
+def train_epoch(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    batch_size: int,
+    generator: torch.Generator | None = None,
+) -> float:
     """One pass over ``(x, y)`` in shuffled minibatches with cross-entropy; returns its wall time in seconds.
 
     ``x`` and ``y`` are tensors on the model's device; the order is drawn from ``generator``
@@ -72,7 +92,7 @@ def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Ten
     start = time.perf_counter()
     order = torch.randperm(len(y), generator=generator).to(y.device)
     for i in range(0, len(y), batch_size):
-        idx = order[i:i + batch_size]
+        idx = order[i : i + batch_size]
         loss = F.cross_entropy(model(x[idx]), y[idx])
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -81,16 +101,20 @@ def train_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Ten
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, x: Any, y: Any, *, batch_size: int = 2048) -> tuple[float, float]:
+def evaluate(
+    model: nn.Module, x: Any, y: Any, *, batch_size: int = 2048
+) -> tuple[float, float]:
     """Mean cross-entropy and accuracy of ``model`` in inference mode; its mode is restored after."""
     dev = next(model.parameters()).device
     x, y = _as_tensors(x, y, dev)
     loss, correct = 0.0, 0
     with module_mode(model, False):
         for i in range(0, len(y), batch_size):
-            logits = model(x[i:i + batch_size])
-            loss += F.cross_entropy(logits, y[i:i + batch_size], reduction="sum").item()
-            correct += (logits.argmax(1) == y[i:i + batch_size]).sum().item()
+            logits = model(x[i : i + batch_size])
+            loss += F.cross_entropy(
+                logits, y[i : i + batch_size], reduction="sum"
+            ).item()
+            correct += (logits.argmax(1) == y[i : i + batch_size]).sum().item()
     return loss / len(y), correct / len(y)
 
 
@@ -131,9 +155,13 @@ def fit(
         raise ValueError("x_val and y_val must be given together")
     dev = next(model.parameters()).device
     x, y = _as_tensors(x_train, y_train, dev)
-    opt = (torch.optim.Adam if optimizer == "adam" else torch.optim.SGD)(model.parameters(), lr=lr)
+    opt = (torch.optim.Adam if optimizer == "adam" else torch.optim.SGD)(
+        model.parameters(), lr=lr
+    )
     gen = torch.Generator().manual_seed(int(seed))
-    splits = {"train": (x, y)} if x_val is None else {"train": (x, y), "val": (x_val, y_val)}
+    splits = (
+        {"train": (x, y)} if x_val is None else {"train": (x, y), "val": (x_val, y_val)}
+    )
     history = History()
     for _ in range(epochs):
         seconds = train_epoch(model, opt, x, y, batch_size=batch_size, generator=gen)
@@ -183,7 +211,9 @@ class BatchedMLP(nn.Module):
     def __init__(self, sizes: Sequence[int], configs: Sequence[MLPConfig]) -> None:
         super().__init__()
         if len(sizes) < 2:
-            raise ValueError(f"sizes must list at least an input and an output size, got {sizes!r}")
+            raise ValueError(
+                f"sizes must list at least an input and an output size, got {sizes!r}"
+            )
         if not configs:
             raise ValueError("configs must hold at least one MLPConfig")
         self.sizes, self.configs = tuple(int(s) for s in sizes), tuple(configs)
@@ -191,20 +221,39 @@ class BatchedMLP(nn.Module):
         for cfg in self.configs:
             gen = torch.Generator().manual_seed(cfg.seed)
             for layer, (n_in, n_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:])):
-                weights[layer].append(torch.randn(n_in, n_out, generator=gen) * (2.0 / n_in) ** 0.5)
+                weights[layer].append(
+                    torch.randn(n_in, n_out, generator=gen) * (2.0 / n_in) ** 0.5
+                )
         self.weights = nn.ParameterList(nn.Parameter(torch.stack(w)) for w in weights)
-        self.biases = nn.ParameterList(nn.Parameter(torch.zeros(len(configs), 1, n)) for n in self.sizes[1:])
-        self.register_buffer("hidden_keep", torch.tensor([1 - c.hidden_rate for c in configs]).view(-1, 1, 1))
-        self.register_buffer("input_keep", torch.tensor([1 - c.input_rate for c in configs]).view(-1, 1, 1))
+        self.biases = nn.ParameterList(
+            nn.Parameter(torch.zeros(len(configs), 1, n)) for n in self.sizes[1:]
+        )
+        self.register_buffer(
+            "hidden_keep",
+            torch.tensor([1 - c.hidden_rate for c in configs]).view(-1, 1, 1),
+        )
+        self.register_buffer(
+            "input_keep",
+            torch.tensor([1 - c.input_rate for c in configs]).view(-1, 1, 1),
+        )
         self.register_buffer("l2", torch.tensor([float(c.l2) for c in configs]))
 
     @staticmethod
     def _dropout(h: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
         mask = torch.rand_like(h) < keep
-        return torch.where(mask, h / keep.clamp_min(1e-12), torch.zeros((), dtype=h.dtype, device=h.device))
+        return torch.where(
+            mask,
+            h / keep.clamp_min(1e-12),
+            torch.zeros((), dtype=h.dtype, device=h.device),
+        )
 
-    def forward(self, x: torch.Tensor, *, return_hidden: bool = False,
-                unit_scale: Sequence[torch.Tensor] | None = None):
+    def forward(
+        self,
+        x: torch.Tensor,
+        *,
+        return_hidden: bool = False,
+        unit_scale: Sequence[torch.Tensor] | None = None,
+    ):
         """Logits of shape (K, batch, classes); with ``return_hidden`` also the list of hidden ReLU outputs.
 
         ``unit_scale``, one tensor per hidden layer broadcastable to (K, batch, width), multiplies
@@ -227,10 +276,15 @@ class BatchedMLP(nn.Module):
 
     def as_input(self, x: Any) -> torch.Tensor:
         """``x`` (shape (n, sizes[0]), shared by all members) as a float32 tensor on the model's device."""
-        x = torch.as_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x, dtype=torch.float32,
-                            device=self.weights[0].device)
+        x = torch.as_tensor(
+            np.asarray(x) if not isinstance(x, torch.Tensor) else x,
+            dtype=torch.float32,
+            device=self.weights[0].device,
+        )
         if x.ndim != 2 or x.shape[1] != self.sizes[0]:
-            raise ValueError(f"x must have shape (n, {self.sizes[0]}), got {tuple(x.shape)}")
+            raise ValueError(
+                f"x must have shape (n, {self.sizes[0]}), got {tuple(x.shape)}"
+            )
         return x
 
     def penalty(self) -> torch.Tensor:
@@ -269,13 +323,25 @@ class SweepResult(GapMetrics):
 
     def select(self, **criteria: Any) -> np.ndarray:
         """Indices of the members whose config matches all ``criteria`` (e.g. ``hidden_rate=0.5``)."""
-        return np.array([k for k, c in enumerate(self.configs)
-                         if all(getattr(c, name) == value for name, value in criteria.items())], dtype=int)
+        return np.array(
+            [
+                k
+                for k, c in enumerate(self.configs)
+                if all(getattr(c, name) == value for name, value in criteria.items())
+            ],
+            dtype=int,
+        )
 
 
 @torch.no_grad()
-def member_metrics(model: BatchedMLP, x: Any, y: Any, *, chunk: int = 2048,
-                   unit_scale: Sequence[torch.Tensor] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def member_metrics(
+    model: BatchedMLP,
+    x: Any,
+    y: Any,
+    *,
+    chunk: int = 2048,
+    unit_scale: Sequence[torch.Tensor] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Mean cross-entropy (nats) and accuracy of every member of ``model`` on shared data, in inference mode.
 
     ``unit_scale`` is passed to :meth:`BatchedMLP.forward` (per-layer multipliers of the hidden
@@ -285,13 +351,22 @@ def member_metrics(model: BatchedMLP, x: Any, y: Any, *, chunk: int = 2048,
     x = model.as_input(x)
     y = torch.as_tensor(np.asarray(y), dtype=torch.long, device=x.device)
     k = len(model.configs)
-    loss, correct = torch.zeros(k, dtype=torch.float64), torch.zeros(k, dtype=torch.float64)
+    loss, correct = (
+        torch.zeros(k, dtype=torch.float64),
+        torch.zeros(k, dtype=torch.float64),
+    )
     with module_mode(model, False):
         for i in range(0, len(y), chunk):
-            xb, yb = x[i:i + chunk], y[i:i + chunk]
+            xb, yb = x[i : i + chunk], y[i : i + chunk]
             logits = model(xb.expand(k, *xb.shape), unit_scale=unit_scale)
-            loss += F.cross_entropy(logits.transpose(1, 2), yb.expand(k, len(yb)),
-                                    reduction="none").sum(1).cpu().double()
+            loss += (
+                F.cross_entropy(
+                    logits.transpose(1, 2), yb.expand(k, len(yb)), reduction="none"
+                )
+                .sum(1)
+                .cpu()
+                .double()
+            )
             correct += (logits.argmax(2) == yb).sum(1).cpu().double()
     return (loss / len(y)).numpy(), (correct / len(y)).numpy()
 
@@ -321,28 +396,44 @@ def train_many(
     example ``lambda params: torch.optim.SGD(params, lr=0.05)``; it must update every element on its
     own (SGD, Adam and their usual options do), so that the members stay independent.
     """
-    epochs, batch_size = check_positive_int(epochs, "epochs"), check_positive_int(batch_size, "batch_size")
+    epochs, batch_size = (
+        check_positive_int(epochs, "epochs"),
+        check_positive_int(batch_size, "batch_size"),
+    )
     eval_every = check_positive_int(eval_every, "eval_every")
     dev = device()
     x, y = _as_tensors(x_train, y_train, dev)
     xt, yt = _as_tensors(x_test, y_test, dev)
     if x.ndim != 2 or x.shape[1] != sizes[0]:
-        raise ValueError(f"x_train must have shape (n, {sizes[0]}) to match sizes, got {tuple(x.shape)}")
+        raise ValueError(
+            f"x_train must have shape (n, {sizes[0]}) to match sizes, got {tuple(x.shape)}"
+        )
     model = BatchedMLP(sizes, configs).to(dev)
-    opt = torch.optim.Adam(model.parameters(), lr=lr) if optimizer is None else optimizer(model.parameters())
+    opt = (
+        torch.optim.Adam(model.parameters(), lr=lr)
+        if optimizer is None
+        else optimizer(model.parameters())
+    )
     gens = [torch.Generator().manual_seed(10_000 + c.seed) for c in model.configs]
     k, n = len(model.configs), len(y)
-    out = {name: np.full((k, epochs), np.nan) for name in ("train_loss", "train_acc", "test_loss", "test_acc")}
+    out = {
+        name: np.full((k, epochs), np.nan)
+        for name in ("train_loss", "train_acc", "test_loss", "test_acc")
+    }
     seconds = np.zeros(epochs)
     use_penalty = bool((model.l2 > 0).any())
     for epoch in range(epochs):
         start = time.perf_counter()
         order = torch.stack([torch.randperm(n, generator=g) for g in gens]).to(dev)
         for i in range(0, n, batch_size):
-            idx = order[:, i:i + batch_size]
+            idx = order[:, i : i + batch_size]
             logits = model(x[idx])
             # sum over members of each member's mean loss: members' gradients stay independent
-            loss = F.cross_entropy(logits.transpose(1, 2), y[idx], reduction="none").mean(1).sum()
+            loss = (
+                F.cross_entropy(logits.transpose(1, 2), y[idx], reduction="none")
+                .mean(1)
+                .sum()
+            )
             if use_penalty:
                 loss = loss + model.penalty()
             opt.zero_grad(set_to_none=True)
@@ -350,7 +441,11 @@ def train_many(
             opt.step()
         seconds[epoch] = time.perf_counter() - start
         if (epoch + 1) % eval_every == 0 or epoch == epochs - 1:
-            out["train_loss"][:, epoch], out["train_acc"][:, epoch] = member_metrics(model, x, y)
-            out["test_loss"][:, epoch], out["test_acc"][:, epoch] = member_metrics(model, xt, yt)
+            out["train_loss"][:, epoch], out["train_acc"][:, epoch] = member_metrics(
+                model, x, y
+            )
+            out["test_loss"][:, epoch], out["test_acc"][:, epoch] = member_metrics(
+                model, xt, yt
+            )
     model.eval()
     return SweepResult(model.configs, **out, epoch_seconds=seconds, model=model)
