@@ -14,7 +14,7 @@ from companion.experiments.ensembles import (  # noqa: E402
     weight_scaled_proba,
 )
 from companion.reference import log_loss  # noqa: E402
-from companion.torch.training import BatchedMLP, MLPConfig  # noqa: E402
+from companion.torch.batched import BatchedMLP, MLPConfig  # noqa: E402
 
 
 def _model(configs, sizes=(6, 8, 3)):

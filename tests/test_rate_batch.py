@@ -15,7 +15,7 @@ from companion.experiments.rate_batch import (  # noqa: E402
     steps_per_epoch,
     time_one_epoch,
 )
-from companion.torch.training import MLPConfig, SweepResult  # noqa: E402
+from companion.torch.batched import MLPConfig, SweepResult  # noqa: E402
 
 
 @pytest.mark.parametrize("rate", [0.0, 0.2, 0.5, 1.0])

@@ -8,8 +8,8 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from companion.experiments import regularization as reg  # noqa: E402
-from companion.torch import training as tt  # noqa: E402
-from companion.torch.training import BatchedMLP, MLPConfig, train_many  # noqa: E402
+from companion.torch import batched as tt  # noqa: E402
+from companion.torch.batched import BatchedMLP, MLPConfig, train_many  # noqa: E402
 
 SIZES = (12, 8, 6, 3)
 

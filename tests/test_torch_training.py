@@ -7,14 +7,13 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from companion.torch.training import (  # noqa: E402
+from companion.torch.batched import (  # noqa: E402
     BatchedMLP,
     MLPConfig,
-    fit,
     member_metrics,
-    train_epoch,
     train_many,
 )
+from companion.torch.training import fit, train_epoch  # noqa: E402
 
 
 def blobs(n=300, d=8, seed=0):

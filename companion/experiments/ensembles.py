@@ -9,7 +9,7 @@ approximates the normalized geometric mean of the thinned networks' predictions.
 checks the approximation by *Monte Carlo model averaging*: sample ``k`` thinned networks, average
 their predicted probabilities, and watch the test error as ``k`` grows.
 
-The helpers work on :class:`companion.torch.training.BatchedMLP`, so the ``K`` members of a sweep
+The helpers work on :class:`companion.torch.batched.BatchedMLP`, so the ``K`` members of a sweep
 (for example several seeds) are evaluated at once:
 
 * :func:`select_members` copies some members out of a trained sweep;
@@ -36,7 +36,8 @@ import numpy as np
 import torch
 
 from ..reference.losses import PROBABILITY_FLOOR
-from ..torch.training import BatchedMLP, module_mode
+from ..torch.batched import BatchedMLP
+from ..torch.training import module_mode
 from ..validation import check_positive_int
 
 #: Keeps ``log p`` finite in the geometric mean when a float32 softmax underflows to 0; far
@@ -59,7 +60,7 @@ _HOW = ("arithmetic", "geometric")
 def _check_model(model: Any) -> BatchedMLP:
     if not isinstance(model, BatchedMLP):
         raise TypeError(
-            f"model must be a companion.torch.training.BatchedMLP, got {type(model).__name__}"
+            f"model must be a companion.torch.batched.BatchedMLP, got {type(model).__name__}"
         )
     return model
 
@@ -71,7 +72,7 @@ def _inputs(model: BatchedMLP, x: Any) -> torch.Tensor:
 
 
 def select_members(model: BatchedMLP, members: Sequence[int]) -> BatchedMLP:
-    """A new :class:`~companion.torch.training.BatchedMLP` holding copies of the chosen members of ``model``.
+    """A new :class:`~companion.torch.batched.BatchedMLP` holding copies of the chosen members of ``model``.
 
     Parameters
     ----------
@@ -82,7 +83,7 @@ def select_members(model: BatchedMLP, members: Sequence[int]) -> BatchedMLP:
 
     Returns
     -------
-    companion.torch.training.BatchedMLP
+    companion.torch.batched.BatchedMLP
         The chosen members with their configs, weights and biases, in eval mode, on the same
         device as ``model``; changing it leaves ``model`` untouched.
     """
@@ -227,7 +228,7 @@ def mc_curve(
     Parameters
     ----------
     model
-        A trained :class:`~companion.torch.training.BatchedMLP` with dropout (members without dropout give flat curves).
+        A trained :class:`~companion.torch.batched.BatchedMLP` with dropout (members without dropout give flat curves).
     x, y
         Test inputs of shape (n, features) and integer labels of shape (n,).
     ks

@@ -3,7 +3,7 @@
 Used by chapter 3.
 
 * :func:`realized_drop_fraction` measures how many units ``nn.Dropout`` really drops per example;
-* :func:`metric_by` arranges a :class:`~companion.torch.training.SweepResult` metric as a
+* :func:`metric_by` arranges a :class:`~companion.torch.batched.SweepResult` metric as a
   (values, seeds) table, ready for means and spreads;
 * :func:`steps_per_epoch` counts the optimizer updates in one epoch;
 * :func:`noise_scale` is the scale of the gradient noise of SGD (Smith and Le 2018), the quantity
@@ -84,17 +84,17 @@ def metric_by(
     Parameters
     ----------
     result
-        A :class:`~companion.torch.training.SweepResult`.
+        A :class:`~companion.torch.batched.SweepResult`.
     metric
         ``"train_loss"``, ``"train_acc"``, ``"test_loss"``, ``"test_acc"``, ``"gap_loss"`` or
         ``"gap_acc"``.
     key
-        The :class:`~companion.torch.training.MLPConfig` field to group by, e.g. ``"hidden_rate"``.
+        The :class:`~companion.torch.batched.MLPConfig` field to group by, e.g. ``"hidden_rate"``.
     values
         The values of ``key``, one row each, in this order.
     epoch
         The epoch (1-based) to read; None for the last one. It must be an epoch with metrics
-        (see ``eval_every`` of :func:`~companion.torch.training.train_many`).
+        (see ``eval_every`` of :func:`~companion.torch.batched.train_many`).
 
     Returns
     -------

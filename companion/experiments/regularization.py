@@ -2,13 +2,13 @@
 
 Used by chapters 1 and 4.
 
-Four kinds of tool, all built on :func:`companion.torch.training.train_many`:
+Four kinds of tool, all built on :func:`companion.torch.batched.train_many`:
 
 * :func:`size_sweep` trains the same set of batched MLPs on stratified training sets of several
   sizes (the data-set-size experiment of Srivastava et al. 2014, section 7.4, at small scale);
 * :func:`hidden_activations` probes every member of a trained
-  :class:`~companion.torch.training.BatchedMLP` on data of your choice
-  (:func:`companion.torch.training.member_metrics` gives their loss and accuracy there);
+  :class:`~companion.torch.batched.BatchedMLP` on data of your choice
+  (:func:`companion.torch.batched.member_metrics` gives their loss and accuracy there);
 * :func:`activation_stats`, :func:`relative_change` and :func:`first_layer_images` turn the
   trained networks into the numbers and pictures of the chapter (features and sparsity,
   section 7.1 and 7.2 of the paper);
@@ -27,15 +27,15 @@ import numpy as np
 import torch
 
 from ..data import stratified_subset
-from ..torch.training import (
+from ..torch.batched import (
     BatchedMLP,
     GapMetrics,
     MLPConfig,
     SweepResult,
     member_metrics,
-    module_mode,
     train_many,
 )
+from ..torch.training import module_mode
 from ..validation import check_int_in, check_positive_int, check_rate
 
 __all__ = [
@@ -61,7 +61,7 @@ def hidden_activations(
     Parameters
     ----------
     model
-        A trained :class:`~companion.torch.training.BatchedMLP`.
+        A trained :class:`~companion.torch.batched.BatchedMLP`.
     x
         Inputs of shape (n, sizes[0]).
     layer
@@ -247,7 +247,7 @@ def split_indices(
 class SizeSweep(GapMetrics):
     """Final-epoch metrics of :func:`size_sweep`: arrays of shape (len(sizes), K).
 
-    ``results[i]`` is the full :class:`~companion.torch.training.SweepResult` at ``sizes[i]``
+    ``results[i]`` is the full :class:`~companion.torch.batched.SweepResult` at ``sizes[i]``
     (with its trained model); ``epochs[i]`` the number of epochs trained at that size.
     """
 
@@ -282,7 +282,7 @@ def size_sweep(
 ) -> SizeSweep:
     """Train the members ``configs`` on stratified training subsets of each size in ``train_sizes``.
 
-    At every size all members train together in one :func:`~companion.torch.training.train_many`
+    At every size all members train together in one :func:`~companion.torch.batched.train_many`
     run on the same subset, for ``epochs`` epochs or more: small sets get more epochs so that
     every size sees at least ``min_updates`` parameter updates (a set of 100 images gives one
     update per epoch at batch size 100). ``sizes`` are the layer widths of the network.

@@ -3,6 +3,7 @@
 They follow the conventions of :mod:`companion.reference` (``rate`` is the drop probability, a
 dropped value is exactly zero) and import PyTorch when imported. Modules:
 :mod:`~companion.torch.dropout` (``apply_mask``, a ``Dropout`` module, ``DropConnectLinear``,
-MC dropout), :mod:`~companion.torch.training` (the one torch trainer, batched MLPs) and
+MC dropout), :mod:`~companion.torch.training` (the one torch trainer), :mod:`~companion.torch.batched`
+(many MLPs trained at once, for sweeps) and
 :mod:`~companion.torch.convert` (the reference network as an ``nn.Sequential``).
 """
