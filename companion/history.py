@@ -1,6 +1,6 @@
 """The one record of a training run, shared by the NumPy, PyTorch and Keras trainers.
 
-Every trainer of the companion (:func:`companion.reference.fit`,
+Every trainer of the companion (:func:`companion.reference.training.fit`,
 :func:`companion.torch.training.fit`, :func:`companion.keras.training.fit`) returns a
 :class:`History` with the same field names, so that a chapter can compare frameworks without
 translating between ``val_loss`` and ``test_loss`` or ``acc`` and ``accuracy``.

@@ -162,7 +162,7 @@ def average_proba(samples: torch.Tensor, how: str = "arithmetic") -> torch.Tenso
 def log_loss_and_error(proba: torch.Tensor, y: Any) -> tuple[np.ndarray, np.ndarray]:
     """Mean log-loss (nats) and error rate of probabilities of shape (..., n, classes) against labels ``y``.
 
-    The probabilities are clipped as :func:`companion.reference.log_loss` clips them (to
+    The probabilities are clipped as :func:`companion.reference.losses.log_loss` clips them (to
     ``[PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR]``). Returns two arrays of shape
     ``proba.shape[:-2]`` (one value per member, for example).
     """

@@ -39,7 +39,7 @@ class InferenceMetrics(keras.callbacks.Callback):
     """After each epoch, measure loss and accuracy on ``(x, y)`` in inference mode (dropout off).
 
     The results accumulate in the lists ``loss`` and ``accuracy`` (one entry per epoch); the
-    loss is :func:`companion.reference.log_loss`, clipped as Keras clips its cross-entropy.
+    loss is :func:`companion.reference.losses.log_loss`, clipped as Keras clips its cross-entropy.
     """
 
     def __init__(self, x: Any, y: Any, *, batch_size: int = 1024) -> None:
@@ -88,7 +88,8 @@ def fit(
     validation_data: tuple[Any, Any] | None = None,
     validation_split: float = 0.0,
 ) -> History:
-    """``model.fit`` with ``verbose=0``, recording the companion's :class:`History`.
+    """``model.fit`` with ``verbose=0``, recording the companion's
+    :class:`~companion.history.History`.
 
     ``model`` is compiled with an ``"accuracy"`` metric. Held-out data come either from
     ``validation_data`` or from ``validation_split``, which Keras takes from the *end* of the
@@ -134,14 +135,14 @@ def fit(
 
 @dataclass
 class SeedRuns:
-    """What :func:`train_over_seeds` measured: one :class:`History` and test metrics per seed.
+    """What :func:`train_over_seeds` measured: one ``History`` and test metrics per seed.
 
     Attributes
     ----------
     seeds
         The seeds, in the order of the rows below.
     histories
-        One :class:`History` per seed.
+        One :class:`~companion.history.History` per seed.
     test_loss, test_acc
         ``evaluate`` on the test set after the last epoch, shape (n_seeds,).
     seconds
@@ -158,7 +159,7 @@ class SeedRuns:
     models: tuple[keras.Model, ...] = ()
 
     def curve(self, key: str) -> np.ndarray:
-        """One :class:`History` field over seeds, shape (n_seeds, epochs)."""
+        """One :class:`~companion.history.History` field over seeds, shape (n_seeds, epochs)."""
         return stack(self.histories, key)
 
     @property
