@@ -8,6 +8,8 @@ import sys
 
 import numpy as np
 
+from .validation import check_seed
+
 __all__ = ["seed_everything"]
 
 
@@ -53,15 +55,9 @@ def seed_everything(seed: int) -> np.random.Generator:
     >>> seed_everything(2**32)
     Traceback (most recent call last):
         ...
-    ValueError: seed must be in [0, 2**32), got 4294967296
+    ValueError: seed must be an int in [0, 4294967295], got 4294967296
     """
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(
-            f"seed must be a non-negative int, got {type(seed).__name__} {seed!r}"
-        )
-    if not 0 <= seed < 2**32:
-        raise ValueError(f"seed must be in [0, 2**32), got {seed!r}")
-    seed = int(seed)
+    seed = check_seed(seed, high=2**32)  # the range NumPy's global seed accepts
     os.environ["PYTHONHASHSEED"] = str(seed)  # for child processes
     random.seed(seed)
     np.random.seed(seed)

@@ -153,11 +153,91 @@ def as_generator(rng: Any, name: str = "rng") -> np.random.Generator:
         return np.random.default_rng()
     if isinstance(rng, (bool, np.bool_)) or not isinstance(rng, numbers.Integral):
         raise TypeError(
-            f"{name} must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__} {rng!r}"
+            f"{name} must be a numpy.random.Generator, an int seed or None, "
+            f"got {type(rng).__name__} {rng!r}"
         )
-    if rng < 0:
-        raise ValueError(f"{name} must be a non-negative seed, got {rng!r}")
-    return np.random.default_rng(int(rng))
+    return np.random.default_rng(check_seed(rng, name))
+
+
+def check_seed(seed: Any, name: str = "seed", *, high: int | None = None) -> int:
+    """Return ``seed`` as an int if it is a non-negative integer (below ``high`` if given).
+
+    The one seed check of the companion: NumPy generators (:func:`as_generator`), the global
+    seeding (:func:`companion.seed_everything`, below ``2**32``) and the Keras layers' ``seed``.
+
+    Raises
+    ------
+    TypeError
+        If ``seed`` is not an integer (booleans and floats included).
+    ValueError
+        If ``seed`` is negative, or not below ``high``.
+
+    Examples
+    --------
+    >>> check_seed(7)
+    7
+    >>> check_seed(-1)
+    Traceback (most recent call last):
+        ...
+    ValueError: seed must be a non-negative int, got -1
+    >>> check_seed(2**32, high=2**32)
+    Traceback (most recent call last):
+        ...
+    ValueError: seed must be an int in [0, 4294967295], got 4294967296
+    """
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
+        raise TypeError(
+            f"{name} must be a non-negative int, got {type(seed).__name__} {seed!r}"
+        )
+    if high is not None:
+        return check_int_in(seed, name, 0, high - 1)
+    if seed < 0:
+        raise ValueError(f"{name} must be a non-negative int, got {seed!r}")
+    return int(seed)
+
+
+def check_noise_shape(noise_shape: Any) -> tuple[int | None, ...] | None:
+    """Return ``noise_shape`` as a tuple of positive ints and Nones, or None.
+
+    The part of the ``noise_shape`` rules that needs no input: a sequence (not a string) whose
+    entries are positive ints or None. Whether it broadcasts to an input is checked when the
+    input is known (by :func:`companion.reference.dropout`, by Keras at call time).
+
+    Examples
+    --------
+    >>> check_noise_shape([None, 1, 8])
+    (None, 1, 8)
+    >>> check_noise_shape((2, 0))
+    Traceback (most recent call last):
+        ...
+    ValueError: noise_shape entries must be positive ints or None, got noise_shape=(2, 0)
+    """
+    if noise_shape is None:
+        return None
+    message = (
+        f"noise_shape must be a sequence of positive ints or None, got {noise_shape!r}"
+    )
+    if isinstance(noise_shape, str):
+        raise TypeError(message)
+    try:
+        entries = tuple(noise_shape)
+    except TypeError:
+        raise TypeError(message) from None
+    for entry in entries:
+        if entry is None:
+            continue
+        if isinstance(entry, (bool, np.bool_)) or not isinstance(
+            entry, numbers.Integral
+        ):
+            raise TypeError(
+                f"noise_shape entries must be ints or None, got noise_shape={noise_shape!r}"
+            )
+        if entry < 1:
+            raise ValueError(
+                "noise_shape entries must be positive ints or None, "
+                f"got noise_shape={noise_shape!r}"
+            )
+    return tuple(None if entry is None else int(entry) for entry in entries)
 
 
 def check_positive_int(value: Any, name: str) -> int:

@@ -34,7 +34,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from ..validation import check_positive_int, check_rate
+from ..validation import check_noise_shape, check_positive_int, check_rate, check_seed
 
 __all__ = ["apply_mask", "Dropout", "MCDropout", "to_mc_dropout", "mc_predict"]
 
@@ -92,47 +92,6 @@ def apply_mask(x: Any, keep: Any, rate: float) -> Any:
         return ops.zeros_like(x)
     keep = ops.broadcast_to(ops.convert_to_tensor(keep), ops.shape(x))
     return ops.where(keep, x * (1.0 / (1.0 - rate)), ops.zeros_like(x))
-
-
-def _check_noise_shape(noise_shape: Any) -> tuple[int | None, ...] | None:
-    if noise_shape is None:
-        return None
-    if isinstance(noise_shape, str):
-        raise TypeError(
-            f"noise_shape must be a sequence of positive ints or None, got {noise_shape!r}"
-        )
-    try:
-        entries = tuple(noise_shape)
-    except TypeError:
-        raise TypeError(
-            f"noise_shape must be a sequence of positive ints or None, got {noise_shape!r}"
-        ) from None
-    for entry in entries:
-        if entry is None:
-            continue
-        if isinstance(entry, (bool, np.bool_)) or not isinstance(
-            entry, numbers.Integral
-        ):
-            raise TypeError(
-                f"noise_shape entries must be ints or None, got noise_shape={noise_shape!r}"
-            )
-        if entry < 1:
-            raise ValueError(
-                f"noise_shape entries must be positive, got noise_shape={noise_shape!r}"
-            )
-    return tuple(None if entry is None else int(entry) for entry in entries)
-
-
-def _check_seed(seed: Any) -> int | None:
-    if seed is None:
-        return None
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
-        raise TypeError(
-            f"seed must be an int or None, got {type(seed).__name__} {seed!r}"
-        )
-    if seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    return int(seed)
 
 
 @keras.saving.register_keras_serializable(package="companion")
@@ -197,8 +156,8 @@ class Dropout(keras.layers.Layer):
     ) -> None:
         super().__init__(**kwargs)
         self.rate = check_rate(rate, name="rate")
-        self.noise_shape = _check_noise_shape(noise_shape)
-        self.seed = _check_seed(seed)
+        self.noise_shape = check_noise_shape(noise_shape)
+        self.seed = None if seed is None else check_seed(seed)
         self.seed_generator = keras.random.SeedGenerator(self.seed)
         self.supports_masking = True
 

@@ -30,6 +30,7 @@ from ..validation import (
     check_bool,
     check_choice,
     check_float_array,
+    check_noise_shape,
     check_rate,
     check_scaling,
 )
@@ -374,31 +375,17 @@ def spatial_dropout(
 
 
 def _resolve_noise_shape(noise_shape: Any, shape: tuple[int, ...]) -> tuple[int, ...]:
-    if noise_shape is None:
+    entries = check_noise_shape(noise_shape)
+    if entries is None:
         return shape
-    try:
-        entries = list(noise_shape)
-    except TypeError:
-        raise TypeError(
-            f"noise_shape must be a sequence of ints or None, got {noise_shape!r}"
-        ) from None
     if len(entries) != len(shape):
         raise ValueError(
-            f"noise_shape must have {len(shape)} entries to match x of shape {shape}, got {noise_shape!r}"
+            f"noise_shape must have {len(shape)} entries to match x of shape {shape}, "
+            f"got {noise_shape!r}"
         )
-    resolved = []
-    for entry, size in zip(entries, shape):
-        if entry is None:
-            entry = size
-        if isinstance(entry, (bool, np.bool_)) or not isinstance(
-            entry, (int, np.integer)
-        ):
-            raise TypeError(
-                f"noise_shape entries must be ints or None, got {noise_shape!r}"
-            )
-        if entry not in (1, size):
-            raise ValueError(
-                f"noise_shape {noise_shape!r} does not broadcast to x of shape {shape}"
-            )
-        resolved.append(int(entry))
-    return tuple(resolved)
+    resolved = tuple(size if e is None else e for e, size in zip(entries, shape))
+    if any(e not in (1, size) for e, size in zip(resolved, shape)):
+        raise ValueError(
+            f"noise_shape {noise_shape!r} does not broadcast to x of shape {shape}"
+        )
+    return resolved
