@@ -1,6 +1,6 @@
 """The book's one rule for "a clear difference" between two arms, and how it writes mean ± sd.
 
-Used by chapters 1, 2, 3, 4, 6, 7 and 8.
+Used by every chapter.
 
 Every chapter compares arms (no dropout, dropout, L2, ...) trained from several seeds. A difference
 between two arms is called *clear* when the difference of their means exceeds the sum of their
