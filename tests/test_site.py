@@ -55,13 +55,6 @@ CHROMIUM_ARGS = [
 LOAD_TIMEOUT_MS = 90_000  # a loaded 2-core machine can be slow
 # per page and kind of problem, so that one bad page does not flood the report
 MAX_EXAMPLES = 5
-# Console errors that come from the toolchain, not from the book, each with its reason. Keep short.
-KNOWN_CONSOLE_NOISE = {
-    # sphinx-thebe 0.3.1 under Sphinx 7.4 writes its one-line inline config script twice on every
-    # page (Jupyter Book always loads sphinx_thebe; the book has thebe off): the second copy fails
-    # to redeclare a const. Harmless: nothing in the book uses thebe.
-    "Identifier 'THEBE_JS_URL' has already been declared",
-}
 
 
 def _not_ready(message: str):
@@ -335,20 +328,17 @@ def _crawl(site_dir: Path, toc_path: Path, shot_dir: Path, chromium: str) -> Cra
                     or "ERR_BLOCKED_BY_CLIENT" in msg.text
                 ):
                     return
-                if not any(noise in msg.text for noise in KNOWN_CONSOLE_NOISE):
-                    loc = msg.location or {}
-                    where = (
-                        f" ({loc.get('url', '')}:{loc.get('lineNumber', '')})"
-                        if loc.get("url")
-                        else ""
-                    )
-                    rep.console_errors.append(msg.text[:300] + where)
+                loc = msg.location or {}
+                where = (
+                    f" ({loc.get('url', '')}:{loc.get('lineNumber', '')})"
+                    if loc.get("url")
+                    else ""
+                )
+                rep.console_errors.append(msg.text[:300] + where)
 
             def on_pageerror(exc):
                 rep = current.get("report")
-                if rep is not None and not any(
-                    noise in str(exc) for noise in KNOWN_CONSOLE_NOISE
-                ):
+                if rep is not None:
                     rep.console_errors.append(f"uncaught exception: {str(exc)[:300]}")
 
             def on_response(resp):
