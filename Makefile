@@ -39,9 +39,12 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
+# The chapters are executed as `make test` executes them (two at a time, one line each), then
+# the book is built from the executed copies; full logs go to _build/*.log.
 book: $(STAMP)
-	$(QUIET) $(BIN)/jupyter-book build .
-	@test -f _build/html/index.html && echo "The book is in _build/html/index.html"
+	@mkdir -p _build && : > $(TIMES)
+	@$(MAKE) --no-print-directory notebooks build-executed
+	@cat $(TIMES) && echo "The book is in _build/html/index.html"
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
@@ -72,20 +75,27 @@ unit: $(STAMP)
 	echo "unit tests      $$(( $$(date +%s) - start )) s" >> $(TIMES); exit $$rc
 
 notebooks: $(STAMP)
-	@start=$$(date +%s); rm -rf $(EXEC) && mkdir -p $(EXEC); \
+	@start=$$(date +%s); rm -rf $(EXEC) && mkdir -p $(EXEC) _build; \
 	if [ -z "$(NOTEBOOKS)" ]; then \
 	  echo "No chapter notebooks in notebooks/ yet: nbmake stage skipped (nothing to execute)."; \
 	  echo "notebooks       skipped: none" >> $(TIMES); exit 0; fi; \
 	cp -r book notebooks $(EXEC)/ && ln -s ../companion $(EXEC)/companion; \
 	$(VARIANT) --out $(EXEC) || exit 1; \
+	echo "executing $(words $(NOTEBOOKS)) chapters, two at a time (log: _build/notebooks.log)"; \
 	$(THREADS) $(QUIET) $(BIN)/python -m pytest --nbmake --overwrite --nbmake-timeout=600 -n 2 \
-	  -p no:cacheprovider --durations=0 -o testpaths= $(EXEC)/notebooks; rc=$$?; \
+	  -p no:cacheprovider -q -o testpaths= --junitxml=_build/notebooks.xml $(EXEC)/notebooks \
+	  > _build/notebooks.log 2>&1; rc=$$?; \
+	$(BIN)/python tools/chapter_report.py _build/notebooks.xml || rc=1; \
+	if [ $$rc -ne 0 ]; then cat _build/notebooks.log; fi; \
 	echo "notebooks       $$(( $$(date +%s) - start )) s ($(words $(NOTEBOOKS)) chapters)" >> $(TIMES); exit $$rc
 
 build-executed: $(STAMP)
 	@start=$$(date +%s); src=.; \
 	if [ -d $(EXEC)/notebooks ]; then src=$(EXEC); fi; \
-	$(QUIET) $(BIN)/jupyter-book build $$src --path-output . -W -n --keep-going -q; rc=$$?; \
+	echo "building the book from $$src (log: _build/book.log)"; \
+	$(QUIET) $(BIN)/jupyter-book build $$src --path-output . -W -n --keep-going -q \
+	  > _build/book.log 2>&1; rc=$$?; \
+	if [ $$rc -ne 0 ]; then cat _build/book.log; fi; \
 	echo "book build      $$(( $$(date +%s) - start )) s" >> $(TIMES); exit $$rc
 
 # The rendered-site test drives Debian's Chromium; install it where missing (CI runs as root).

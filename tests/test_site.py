@@ -2,12 +2,17 @@
 
 Serves the built HTML book (``_build/html``, or ``$SITE_DIR``) on 127.0.0.1 and opens every page of
 the table of contents in Debian's headless Chromium through Playwright, with every request to
-another host blocked (the book must work offline). It checks that each page is built, loads, is in
-the sidebar and has no heading numbered twice ("1. 1. Title"), that it shows no console errors
-and fetches nothing from another host, that its images load and have alt text or a caption, that its internal links and anchors
-resolve, that its math is typeset (no raw TeX left), that no cell output shows a traceback, a
-warning, stderr or ANSI colour codes, and that the search page finds "dropout". A full-page
-screenshot of every page goes to ``_build/screenshots/`` (beside the site folder) for review.
+another host blocked (the book must work offline). It checks that each page is built, loads, is
+in the sidebar and has no heading numbered twice ("1. 1. Title"); that it shows no console
+errors (none is allowed) and fetches nothing from another host; that its images load and have
+alt text or a caption; that its internal links and anchors resolve; that its math is typeset;
+that no cell output shows a traceback, a warning, stderr or ANSI colour codes, and no page a
+traceback or a path of the machine that built it; that no code block, output or table is wider
+than its column, at 1280 px or in print (A4); that the code a reader is shown has no glue() or
+plt.close() calls; that there are no repository or launch buttons while ``repository.url`` is
+unset; and that searching "dropout" finds pages with snippets of matching text. Every page's
+screenshot goes to ``_build/screenshots/`` (beside the site folder), cut into
+viewport-sized tiles (``<page>/01.png``, ...) for a person to look at.
 
 Run it with ``make site`` (``SITE_TEST=1``). Without ``SITE_TEST=1`` the unit stage deselects it
 (tests/conftest.py); selected with ``-m site`` it skips when there is no built site.
@@ -17,10 +22,9 @@ that lists its pages; default: the one two levels above the site folder, else th
 ``SITE_SCREENSHOTS`` (default: ``screenshots`` beside the site folder), ``CHROMIUM``
 (default ``/usr/bin/chromium``).
 
-A cell that fails on purpose carries the ``raises-exception`` tag: its traceback is expected and
-not reported. A cell that prints a caught error message on purpose carries the
-``shows-error-message`` tag: its text is not searched for error and warning words (tracebacks,
-stderr boxes and ANSI codes are still reported).
+A refused call is shown as its one-line message (``companion.experiments.errors``), in a cell
+tagged ``shows-error-message``: its text is not searched for error and warning words
+(tracebacks, stderr boxes and ANSI codes are still reported). No cell may fail.
 """
 
 from __future__ import annotations
@@ -52,6 +56,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+VIEWPORT = {"width": 1280, "height": 900}
+PRINT_VIEWPORT = {"width": 794, "height": 1123}  # A4 at 96 dpi
 LOAD_TIMEOUT_MS = 90_000  # a loaded 2-core machine can be slow
 # per page and kind of problem, so that one bad page does not flood the report
 MAX_EXAMPLES = 5
@@ -148,6 +154,7 @@ class PageReport:
     external_requests: list[str] = field(default_factory=list)
     data: dict = field(default_factory=dict)  # what the in-page script collected
     screenshot: Path | None = None
+    tiles: int = 0  # viewport-sized pieces of the screenshot, for a person to look at
 
 
 @dataclass
@@ -253,7 +260,41 @@ COLLECT_JS = r"""
     - cells.reduce((s, c) => s + c.querySelectorAll('.output.stderr, .output.traceback').length, 0);
   out.downloadLinks = Array.from(document.querySelectorAll('a[href$=".ipynb"], a[href$=".md"]'))
     .map(a => a.href);
+  // everything on the page, collapsed cells included (a reader can open them)
+  out.articleText = article.textContent;
+  // the same without source listings (cell inputs, literalinclude, API docstrings), whose
+  // doctest examples may show "Traceback (most recent call last):" on purpose
+  const copy = article.cloneNode(true);
+  copy.querySelectorAll('div.highlight').forEach(e => { if (!e.closest('.cell_output')) e.remove(); });
+  out.textWithoutListings = copy.textContent;
+  // the code a reader is shown: inputs of cells that are not collapsed or removed
+  out.shownCode = cells.map(cell => cell.querySelector('.cell_input'))
+    .filter(input => input && input.getClientRects().length > 0)
+    .map(input => input.innerText);
+  out.launchLinks = Array.from(document.querySelectorAll('.article-header-buttons a[href]'))
+    .map(a => a.href)
+    .filter(h => /mybinder|colab\.research|github\.com|gitlab\.com|bitbucket\.org/.test(h));
   return out;
+}
+"""
+
+# Code blocks, outputs and tables that are wider than the text column, or that hide part of
+# their content behind a scroll bar (cut off in print). Only what renders: a collapsed cell's
+# code is measured once it is opened, which is not done here.
+OVERFLOW_JS = r"""
+() => {
+  const article = document.querySelector('article') || document.body;
+  const right = article.getBoundingClientRect().right;
+  const shown = el => el.getClientRects().length > 0;
+  return Array.from(article.querySelectorAll('pre, table, .cell_output img, mjx-container[display]'))
+    .filter(shown)
+    .filter(el => el.scrollWidth > el.clientWidth + 1 || el.getBoundingClientRect().right > right + 1)
+    .map(el => ({
+      kind: el.closest('.cell_output') ? 'output' : (el.closest('.cell_input') ? 'code' : el.tagName.toLowerCase()),
+      width: Math.round(Math.max(el.scrollWidth, el.getBoundingClientRect().width)),
+      room: Math.round(Math.min(el.clientWidth || 1e9, right - el.getBoundingClientRect().left)),
+      text: (el.innerText || el.getAttribute('alt') || '').trim().split('\n')[0].slice(0, 70),
+    }));
 }
 """
 
@@ -277,6 +318,26 @@ def _screenshot_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") + ".png"
 
 
+def _write_tiles(png: bytes, folder: Path) -> int:
+    """Cut a full-page screenshot into viewport-sized tiles (folder/01.png, 02.png, ...)."""
+    import io
+
+    from PIL import Image
+
+    Image.MAX_IMAGE_PIXELS = None  # a long page is not a decompression bomb
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.png"):
+        old.unlink()
+    with Image.open(io.BytesIO(png)) as full:
+        width, height = full.size
+        step = VIEWPORT["height"]
+        n = -(-height // step)
+        for k in range(n):
+            box = (0, k * step, width, min(height, (k + 1) * step))
+            full.crop(box).save(folder / f"{k + 1:02d}.png")
+    return n
+
+
 def _crawl(site_dir: Path, toc_path: Path, shot_dir: Path, chromium: str) -> Crawl:
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
@@ -293,7 +354,7 @@ def _crawl(site_dir: Path, toc_path: Path, shot_dir: Path, chromium: str) -> Cra
     search: dict = {}
 
     if shot_dir.exists():
-        for old in shot_dir.glob("*.png"):
+        for old in shot_dir.glob("**/*.png"):
             old.unlink()
     shot_dir.mkdir(parents=True, exist_ok=True)
 
@@ -302,9 +363,7 @@ def _crawl(site_dir: Path, toc_path: Path, shot_dir: Path, chromium: str) -> Cra
             browser = pw.chromium.launch(
                 executable_path=chromium, headless=True, args=CHROMIUM_ARGS
             )
-            context = browser.new_context(
-                viewport={"width": 1280, "height": 900}, service_workers="block"
-            )
+            context = browser.new_context(viewport=VIEWPORT, service_workers="block")
             current: dict = {}
 
             def route(r):
@@ -376,13 +435,18 @@ def _crawl(site_dir: Path, toc_path: Path, shot_dir: Path, chromium: str) -> Cra
                     # late console errors of deferred scripts
                     page.wait_for_timeout(200)
                     rep.data.update(page.evaluate(COLLECT_JS))
+                    rep.data["overflow"] = page.evaluate(OVERFLOW_JS)
                     rep.title = rep.data.get("title", "")
                     rep.screenshot = shot_dir / _screenshot_name(doc)
-                    page.screenshot(
-                        path=str(rep.screenshot),
-                        full_page=True,
-                        timeout=LOAD_TIMEOUT_MS,
-                    )
+                    image = page.screenshot(full_page=True, timeout=LOAD_TIMEOUT_MS)
+                    rep.tiles = _write_tiles(image, shot_dir / rep.screenshot.stem)
+                    rep.screenshot = shot_dir / rep.screenshot.stem / "01.png"
+                    # print view (the download menu's ".pdf"), on an A4-wide page
+                    page.set_viewport_size(PRINT_VIEWPORT)
+                    page.emulate_media(media="print")
+                    rep.data["printOverflow"] = page.evaluate(OVERFLOW_JS)
+                    page.emulate_media(media="screen")
+                    page.set_viewport_size(VIEWPORT)
                 except PlaywrightError as exc:
                     rep.load_error = (
                         f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
@@ -412,9 +476,18 @@ def _crawl(site_dir: Path, toc_path: Path, shot_dir: Path, chromium: str) -> Cra
                     timeout=LOAD_TIMEOUT_MS,
                 )
                 search["hits"] = page.locator("#search-results ul.search > li").count()
+                # snippets are filled in one result after another, after the count
+                page.wait_for_timeout(1500)
+                search["snippets"] = page.locator(
+                    "#search-results ul.search > li"
+                ).evaluate_all(
+                    "items => items.filter(li => li.querySelector('p.context'))"
+                    ".map(li => [li.querySelector('a').textContent,"
+                    " li.querySelector('p.context').textContent])"
+                )
                 search["summary"] = page.locator("#search-results").inner_text()[:300]
                 shot = shot_dir / "search-dropout.png"
-                page.screenshot(path=str(shot), full_page=True, timeout=LOAD_TIMEOUT_MS)
+                page.screenshot(path=str(shot), timeout=LOAD_TIMEOUT_MS)
                 search["screenshot"] = shot
             except PlaywrightError as exc:
                 search["error"] = (
@@ -689,8 +762,6 @@ def test_cell_outputs_are_clean(crawl):
             )
         page_problems = []
         for c in cells:
-            if "raises-exception" in c["tags"]:
-                continue  # fails on purpose, and says so with its tag
             where = f"{p.name}: cell {c['index']} ({c['firstInputLine']!r})"
             if c["traceback"]:
                 page_problems.append(f"{where}: shows a traceback/error output")
@@ -711,6 +782,100 @@ def test_cell_outputs_are_clean(crawl):
                     )
         problems += _capped(page_problems)
     _report(crawl, "problems in cell outputs", problems)
+
+
+# Paths of the machine that built the book, and traceback lines, anywhere in a page's text
+# (collapsed cells included): an error is shown as its one-line message.
+_MACHINE_PATH = re.compile(
+    r"(?:/tmp/|/root/|/home/|/Users/|site-packages/|dist-packages/)\S*"
+)
+_TRACEBACK = re.compile(
+    r"Traceback \(most recent call last\)|^\s*File \"[^\"]+\", line \d+", re.M
+)
+
+
+def test_no_tracebacks_or_machine_paths(crawl):
+    problems = []
+    for p in _loaded(crawl):
+        text = p.data.get("articleText", "")
+        found = [m.group(0)[:80] for m in _MACHINE_PATH.finditer(text)]
+        found += [f"the repository's path {ROOT}"] if str(ROOT) in text else []
+        listed = p.data.get("textWithoutListings", "")
+        found += [f"a traceback: {m[0][:60]!r}" for m in _TRACEBACK.finditer(listed)]
+        problems += _capped(
+            [f"{p.name}: shows {what}" for what in dict.fromkeys(found)]
+        )
+    _report(crawl, "tracebacks or build-machine paths", problems)
+
+
+def test_code_and_outputs_fit_the_column(crawl):
+    """Nothing is cut off or hidden behind a scroll bar, at 1280 px and in print (A4)."""
+    problems = []
+    for p in _loaded(crawl):
+        page_problems = []
+        for view, key in (("at 1280 px", "overflow"), ("in print", "printOverflow")):
+            for o in p.data.get(key, []):
+                page_problems.append(
+                    f"{p.name}: {o['kind']} {o['width']} px wide in {o['room']} px "
+                    f"{view}: {o['text']!r}"
+                )
+        problems += _capped(page_problems)
+    _report(crawl, "code blocks, outputs or tables wider than the column", problems)
+
+
+_PLUMBING = re.compile(r"^.*\b(?:glue|plt\.close)\(.*$", re.M)
+
+
+def test_shown_code_has_no_build_plumbing(crawl):
+    """glue() and plt.close() calls belong in removed or collapsed cells."""
+    problems = []
+    for p in _loaded(crawl):
+        lines = [
+            m.group(0).strip()
+            for c in p.data.get("shownCode", [])
+            for m in _PLUMBING.finditer(c)
+        ]
+        if lines:
+            problems.append(
+                f"{p.name}: {len(lines)} shown lines, e.g. {lines[0][:70]!r}"
+            )
+    _report(crawl, "pages whose shown code has glue/plt.close calls", problems)
+
+
+def test_no_repository_buttons_without_a_repository(crawl):
+    """The repository, Binder and Colab buttons appear only once repository.url is set."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    url = ((config.get("repository") or {}).get("url") or "").strip()
+    problems = []
+    for p in _loaded(crawl):
+        links = p.data.get("launchLinks", [])
+        if not url and links:
+            problems.append(
+                f"{p.name}: links to {links[0]} but repository.url is unset"
+            )
+        if url and any(
+            url.rstrip("/") not in link for link in links if "github" in link
+        ):
+            problems.append(f"{p.name}: a repository link that is not {url}")
+    _report(crawl, "repository or launch buttons", problems)
+
+
+def test_search_snippets_show_matching_text(crawl):
+    """Each result shows text around the match, not the page header or its Contents list."""
+    s = crawl.search
+    snippets = s.get("snippets") or []
+    if s.get("error") or not snippets:
+        pytest.fail(f"search page {s['url']}: no results to check", pytrace=False)
+    problems = []
+    for title, text in snippets:
+        text = " ".join(text.split())
+        if "dropout" not in text.lower():
+            problems.append(
+                f"{title!r}: snippet without the search word: {text[:90]!r}"
+            )
+        elif re.search(r"\.(?:ipynb|pdf)\b|^\.{0,3}\s*Contents\b", text):
+            problems.append(f"{title!r}: snippet shows the page header: {text[:90]!r}")
+    _report(crawl, "search snippets", problems)
 
 
 def test_search_finds_dropout(crawl):
