@@ -269,7 +269,8 @@ COLLECT_JS = r"""
   out.textWithoutListings = copy.textContent;
   // the code a reader is shown: inputs of cells that are not collapsed or removed
   out.shownCode = cells.map(cell => cell.querySelector('.cell_input'))
-    .filter(input => input && input.getClientRects().length > 0)
+    .filter(input => input && input.getClientRects().length > 0
+      && !input.closest('details:not([open])'))
     .map(input => input.innerText);
   out.launchLinks = Array.from(document.querySelectorAll('.article-header-buttons a[href]'))
     .map(a => a.href)
@@ -285,7 +286,8 @@ OVERFLOW_JS = r"""
 () => {
   const article = document.querySelector('article') || document.body;
   const right = article.getBoundingClientRect().right;
-  const shown = el => el.getClientRects().length > 0;
+  // a closed <details> (a collapsed cell) keeps its boxes in Chromium: not shown all the same
+  const shown = el => el.getClientRects().length > 0 && !el.closest('details:not([open])');
   return Array.from(article.querySelectorAll('pre, table, .cell_output img, mjx-container[display]'))
     .filter(shown)
     .filter(el => el.scrollWidth > el.clientWidth + 1 || el.getBoundingClientRect().right > right + 1)
@@ -296,6 +298,21 @@ OVERFLOW_JS = r"""
       text: (el.innerText || el.getAttribute('alt') || '').trim().split('\n')[0].slice(0, 70),
     }));
 }
+"""
+
+# Code of a cell that wraps at 1280 px: its 88 columns (ruff format) should fit the column
+WRAPPED_CODE_JS = r"""
+() => Array.from(document.querySelectorAll('article div.cell_input pre'))
+  .filter(pre => pre.getClientRects().length > 0 && !pre.closest('details:not([open])'))
+  .filter(pre => pre.innerText.trim())  // rendered (a closed dropdown's code has no innerText)
+  .filter(pre => {
+    const style = getComputedStyle(pre);
+    const lines = pre.textContent.replace(/\n$/, '').split('\n').length;
+    const inner = pre.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+    return inner > (lines + 0.5) * parseFloat(style.lineHeight);
+  })
+  .map(pre => ({kind: 'code that wraps', width: pre.scrollWidth, room: pre.clientWidth,
+                text: pre.innerText.split('\n')[0].slice(0, 70)}))
 """
 
 WAIT_MATH_JS = r"""
@@ -435,7 +452,9 @@ def _crawl(site_dir: Path, toc_path: Path, shot_dir: Path, chromium: str) -> Cra
                     # late console errors of deferred scripts
                     page.wait_for_timeout(200)
                     rep.data.update(page.evaluate(COLLECT_JS))
-                    rep.data["overflow"] = page.evaluate(OVERFLOW_JS)
+                    rep.data["overflow"] = page.evaluate(OVERFLOW_JS) + page.evaluate(
+                        WRAPPED_CODE_JS
+                    )
                     rep.title = rep.data.get("title", "")
                     rep.screenshot = shot_dir / _screenshot_name(doc)
                     image = page.screenshot(full_page=True, timeout=LOAD_TIMEOUT_MS)
