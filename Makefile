@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 # One thread per process: two notebooks run at once on two cores, and two OpenMP pools per core
 # (oversubscription) make torch steps many times slower.
 THREADS := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1
-QUIET := TF_CPP_MIN_LOG_LEVEL=3 PYDEVD_DISABLE_FILE_VALIDATION=1 MPLBACKEND=Agg
+QUIET := TQDM_DISABLE=1 TF_CPP_MIN_LOG_LEVEL=3 PYDEVD_DISABLE_FILE_VALIDATION=1 MPLBACKEND=Agg
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 # Outside _build: nbmake skips every path that contains a "_build" folder.
 EXEC := _executed

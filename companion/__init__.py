@@ -10,7 +10,8 @@ The package is layered, and its folders show it:
   built on the layers below;
 * at the top, :mod:`companion.data` (MNIST with its offline fallback), :mod:`companion.history`
   (the one record of a training run),
-  :mod:`companion.seeding` and :mod:`companion.validation` (the one set of argument checks).
+  :mod:`companion.seeding`, :mod:`companion.validation` (the one set of argument checks) and
+  :mod:`companion.progress` (progress bars for a reader's long loops).
 
 Importing ``companion`` loads NumPy only.
 """

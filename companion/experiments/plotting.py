@@ -1,20 +1,39 @@
-"""The book's figure style and the plots that several chapters share.
+"""The book's figure style, its one palette, and the plots that several chapters share.
 
 Used by every chapter.
+
+One colour means one thing in every figure: :data:`COLORS` maps the arms the book compares (no
+dropout, dropout, L2, ...) to colours of the Okabe-Ito palette (Okabe and Ito 2008, "Color
+universal design"), which colour-blind readers can tell apart; other groups (two batch sizes, two
+implementations) take the remaining colours in order. Figures have transparent backgrounds and
+mid-grey text and axes, so that they read on the light and the dark theme alike.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
-__all__ = ["use_book_style", "mean_band", "heatmap"]
+__all__ = ["COLORS", "INK", "use_book_style", "mean_band", "heatmap"]
+
+#: The colour of each arm the book compares, the same in every chapter.
+COLORS: dict[str, str] = {
+    "no dropout": "#D55E00",  # vermillion: the baseline (no dropout, no regularization)
+    "dropout": "#0072B2",  # blue
+    "L2": "#009E73",  # bluish green
+    "dropout + L2": "#CC79A7",  # reddish purple
+    "input dropout": "#E69F00",  # orange
+}
+#: Text, axes and reference lines: a grey that reads on white and on the dark theme.
+INK = "#808080"
+# Groups that are not arms (batch sizes, implementations, ...), in this order.
+_OTHERS = ("#E69F00", "#56B4E9", "#CC79A7", "#009E73", "#F0E442", INK)
 
 
 def use_book_style() -> None:
-    """Sharp vector figures sized to the text column, with the book's colours and fonts.
+    """Sharp vector figures sized to the text column, in the book's palette and fonts.
 
     Call it once at the top of a notebook, after importing matplotlib.
     """
@@ -25,8 +44,22 @@ def use_book_style() -> None:
             "figure.figsize": (6.4, 3.6),
             "figure.dpi": 110,
             "savefig.dpi": 200,
+            # transparent, with grey ink: the page's own background shows through
+            "figure.facecolor": "none",
+            "axes.facecolor": "none",
+            "savefig.facecolor": "none",
+            "savefig.transparent": True,
+            "text.color": INK,
+            "axes.labelcolor": INK,
+            "axes.edgecolor": INK,
+            "xtick.color": INK,
+            "ytick.color": INK,
+            "legend.labelcolor": INK,
+            "axes.titlecolor": INK,
+            "axes.prop_cycle": mpl.cycler(color=list(_OTHERS)),
             "axes.grid": True,
-            "grid.alpha": 0.3,
+            "grid.color": INK,
+            "grid.alpha": 0.25,
             "axes.spines.top": False,
             "axes.spines.right": False,
             "legend.frameon": False,
@@ -75,16 +108,24 @@ def heatmap(
     *,
     row_labels: Sequence[Any],
     col_labels: Sequence[Any],
+    better: Literal["higher", "lower"],
     fmt: str = "{:.3f}",
-    cmap: str = "viridis",
     colorbar_label: str | None = None,
 ) -> Any:
-    """Draw a matrix as a heat map with every cell's value written in it."""
+    """Draw a matrix as a heat map with every cell's value written in it.
+
+    The colour map's bright end is the good end, whichever way a metric improves: ``better`` is
+    ``"higher"`` for accuracy, ``"lower"`` for a loss or a time, so that bright means good in
+    every heat map of the book.
+    """
+    if better not in ("higher", "lower"):
+        raise ValueError(f"better must be 'higher' or 'lower', got {better!r}")
     values = np.asarray(values, dtype=float)
     if values.shape != (len(row_labels), len(col_labels)):
         raise ValueError(
             f"values must have shape ({len(row_labels)}, {len(col_labels)}), got {values.shape}"
         )
+    cmap = "viridis" if better == "higher" else "viridis_r"
     image = ax.imshow(values, cmap=cmap, aspect="auto")
     ax.set_xticks(range(len(col_labels)), [str(c) for c in col_labels])
     ax.set_yticks(range(len(row_labels)), [str(r) for r in row_labels])
@@ -99,10 +140,11 @@ def heatmap(
             fmt.format(v),
             ha="center",
             va="center",
-            fontsize=8,
+            fontsize=9,
             color="white" if dark else "black",
         )
     bar = ax.figure.colorbar(image, ax=ax)
+    bar.outline.set_visible(False)
     if colorbar_label:
         bar.set_label(colorbar_label)
     return image

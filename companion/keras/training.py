@@ -22,6 +22,7 @@ import keras
 import numpy as np
 
 from ..history import History, stack
+from ..progress import progress
 from ..reference.losses import log_loss
 from ..seeding import seed_everything
 from ..validation import check_bool, check_positive_int
@@ -223,7 +224,7 @@ def train_over_seeds(
         raise ValueError("seeds must hold at least one seed")
     histories, models = [], []
     test_loss, test_acc, seconds = (np.zeros(len(seeds)) for _ in range(3))
-    for row, seed in enumerate(seeds):
+    for row, seed in enumerate(progress(seeds, "seeds")):
         keras.backend.clear_session()
         seed_everything(seed)
         model = build()

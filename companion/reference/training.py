@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..history import History
+from ..progress import progress
 from ..validation import as_generator, check_bool, check_data, check_positive_int
 from .layers import Sequential
 from .losses import softmax_cross_entropy
@@ -76,7 +77,7 @@ def fit(
     gen = as_generator(rng)
     history = History()
     n = len(x)
-    for _ in range(epochs):
+    for _ in progress(range(epochs), "epochs"):
         start = time.perf_counter()
         order = gen.permutation(n) if shuffle else None
         for lo in range(0, n, batch_size):

@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..progress import progress
 from ..validation import check_positive_int, check_rate
 from .training import _as_tensors, device, module_mode
 
@@ -281,7 +282,7 @@ def train_many(
     }
     seconds = np.zeros(epochs)
     use_penalty = bool((model.l2 > 0).any())
-    for epoch in range(epochs):
+    for epoch in progress(range(epochs), f"training {k} networks"):
         start = time.perf_counter()
         order = torch.stack([torch.randperm(n, generator=g) for g in gens]).to(dev)
         for i in range(0, n, batch_size):

@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..history import History
+from ..progress import progress
 from ..validation import check_bool, check_choice, check_positive_int
 
 __all__ = [
@@ -151,7 +152,7 @@ def fit(
         {"train": (x, y)} if x_val is None else {"train": (x, y), "val": (x_val, y_val)}
     )
     history = History()
-    for _ in range(epochs):
+    for _ in progress(range(epochs), "epochs"):
         seconds = train_epoch(model, opt, x, y, batch_size=batch_size, generator=gen)
         history.epoch_seconds.append(seconds)
         for split, (xs, ys) in splits.items() if record else ():

@@ -1,0 +1,103 @@
+"""The book's one table style: readable headers, fixed decimals, one header row.
+
+Used by every chapter.
+
+A chapter builds a :class:`pandas.DataFrame` of results and shows it through :func:`book_table`,
+which turns column names such as ``test_acc`` into words ("test accuracy"), moves a named index
+into the first columns (so that the header is a single row, without the empty row pandas adds for
+an index name), writes numbers with a fixed number of decimals per column, and tags the table with
+the ``book-table`` class that the book's style sheet lays out (no wrapping inside "mean ± sd",
+cells that do not run together, a scroll bar rather than a squeezed table on a phone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["HEADERS", "header", "book_table"]
+
+#: Words for the metric names that the companion's histories and tables use.
+HEADERS: dict[str, str] = {
+    "acc": "accuracy",
+    "loss": "log-loss",
+    "train_acc": "train accuracy",
+    "test_acc": "test accuracy",
+    "val_acc": "validation accuracy",
+    "train_loss": "train log-loss",
+    "test_loss": "test log-loss",
+    "val_loss": "validation log-loss",
+    "gap": "gap (test − train log-loss)",
+    "gap_loss": "gap (test − train log-loss)",
+}
+
+
+def header(name: Any) -> str:
+    """A column name in words: ``"test_acc"`` -> ``"test accuracy"``, ``"n_units"`` -> ``"n units"``.
+
+    >>> header("test_acc"), header("step_ms")
+    ('test accuracy', 'step ms')
+    """
+    text = str(name)
+    return HEADERS.get(text, text.replace("_", " "))
+
+
+def book_table(
+    frame: Any,
+    formats: Mapping[str, str] | str | None = None,
+    *,
+    caption: str | None = None,
+) -> Any:
+    """Show ``frame`` in the book's table style; returns a pandas ``Styler``.
+
+    Parameters
+    ----------
+    frame
+        The results, one row per arm or setting. Row labels (any index but a plain 0, 1, 2,
+        ... range) become the first columns, headed by the index's name.
+    formats
+        A format string for every number (``"{:.3f}"``), or one per column (by the column's
+        name before renaming); columns of text are left as they are. By default floats get three
+        decimals.
+    caption
+        An optional caption above the table.
+
+    >>> import pandas as pd
+    >>> t = book_table(pd.DataFrame({"test_acc": [0.91234]}, index=pd.Index(["a"], name="arm")))
+    >>> list(t.data.columns)
+    ['arm', 'test accuracy']
+    """
+    import pandas as pd
+
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"frame must be a pandas DataFrame, got {type(frame).__name__}")
+    plain_rows = isinstance(frame.index, pd.RangeIndex) and frame.index.name is None
+    # row labels become the first column(s); an unnamed one gets an empty header
+    data = frame.copy() if plain_rows else frame.reset_index(names=_index_names(frame))
+    numeric = [c for c in data.columns if pd.api.types.is_float_dtype(data[c])]
+    if formats is None or isinstance(formats, str):
+        per_column = {c: formats or "{:.3f}" for c in numeric}
+    else:
+        unknown = sorted(set(formats) - set(map(str, data.columns)))
+        if unknown:
+            raise ValueError(
+                f"formats names columns that frame does not have: {unknown}; "
+                f"its columns are {list(map(str, data.columns))}"
+            )
+        per_column = {c: formats[str(c)] for c in data.columns if str(c) in formats}
+    data.columns = [header(c) for c in data.columns]
+    per_column = {header(c): f for c, f in per_column.items()}
+    styler = (
+        data.style.format(per_column, na_rep="–")
+        .hide(axis="index")
+        .set_table_attributes('class="book-table"')
+    )
+    if caption:
+        styler = styler.set_caption(caption)
+    return styler
+
+
+def _index_names(frame: Any) -> list[str]:
+    names = [n if n is not None else "" for n in frame.index.names]
+    # reset_index needs distinct names: pad repeated empty ones with spaces
+    return [n or " " * k for k, n in enumerate(names)]
