@@ -58,6 +58,7 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT = {"width": 1280, "height": 900}
 PRINT_VIEWPORT = {"width": 794, "height": 1123}  # A4 at 96 dpi
+PHONE_VIEWPORT = {"width": 390, "height": 844}
 LOAD_TIMEOUT_MS = 90_000  # a loaded 2-core machine can be slow
 # per page and kind of problem, so that one bad page does not flood the report
 MAX_EXAMPLES = 5
@@ -315,6 +316,79 @@ WRAPPED_CODE_JS = r"""
                 text: pre.innerText.split('\n')[0].slice(0, 70)}))
 """
 
+# What a reader sees of figures, tables, the sidebar and the themes, collected on every page.
+READER_JS = r"""
+() => {
+  const article = document.querySelector('article') || document.body;
+  const figures = Array.from(article.querySelectorAll('img'))
+    .filter(img => /_images\/[^/]+\.svg$/.test(img.getAttribute('src') || ''));
+  const out = {
+    figures: figures.map(img => ({
+      src: img.getAttribute('src'), width: img.getAttribute('width'),
+      height: img.getAttribute('height'), shownWidth: img.getBoundingClientRect().width})),
+    tables: Array.from(article.querySelectorAll('.cell_output table')).map(t => ({
+      bookStyle: t.classList.contains('book-table'),
+      headers: Array.from(t.querySelectorAll('th')).map(th => th.textContent.trim()),
+      wrapped: Array.from(t.querySelectorAll('td')).filter(c => {
+        const lh = parseFloat(getComputedStyle(c).lineHeight) || 20;
+        return c.textContent.trim() && c.getBoundingClientRect().height > 1.8 * lh;
+      }).map(c => c.textContent.trim().slice(0, 40))})),
+    sidebarTitles: (() => {
+      const side = document.querySelector('.bd-sidebar-primary');
+      const title = document.querySelector('.navbar-brand') ?
+        document.querySelector('.navbar-brand').textContent.trim() : '';
+      if (!side || !title) return -1;
+      const shown = Array.from(side.querySelectorAll('*')).filter(e =>
+        e.children.length === 0 && e.getClientRects().length > 0 &&
+        e.textContent.trim() === title);
+      return shown.length;
+    })(),
+    tocLinks: document.querySelectorAll('#pst-page-toc-nav a').length,
+  };
+  // the dark theme, as a reader who picks it sees the figures
+  const root = document.documentElement, before = root.dataset.theme;
+  root.dataset.theme = 'dark';
+  out.darkFigures = figures.map(img => {
+    const style = getComputedStyle(img);
+    return {src: img.getAttribute('src'), background: style.backgroundColor, filter: style.filter};
+  });
+  if (before === undefined) delete root.dataset.theme; else root.dataset.theme = before;
+  return out;
+}
+"""
+
+# The right-hand "Contents" highlight while a reader scrolls down the page and back up: the
+# highlighted entry should be the section whose heading is the last one above 30% of the window.
+TOC_FOLLOW_JS = r"""
+async () => {
+  const nav = document.querySelector('#pst-page-toc-nav');
+  const pairs = Array.from(nav.querySelectorAll("a[href^='#']")).map(a => {
+    const t = document.getElementById(decodeURIComponent(a.getAttribute('href').slice(1)));
+    return t ? [t.querySelector('h1, h2, h3, h4, h5, h6') || t, a] : null;
+  }).filter(Boolean);
+  const height = document.documentElement.scrollHeight, step = 350, wrong = [];
+  const positions = [];
+  for (let y = 0; y < height; y += step) positions.push(y);
+  for (let y = height; y > 0; y -= step) positions.push(y);
+  for (const y of positions) {
+    window.scrollTo(0, y);
+    await new Promise(r => setTimeout(r, 60));
+    await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+    let expected = pairs[0][1];
+    for (const [h, a] of pairs) {
+      if (h.getBoundingClientRect().top < window.innerHeight * 0.3) expected = a; else break;
+    }
+    const active = nav.querySelector('a.active');
+    if (window.scrollY + window.innerHeight >= height - 2) continue;  // the page's end
+    if (active !== expected)
+      wrong.push(`at ${Math.round(window.scrollY)} px: "${active ? active.textContent.trim() : 'nothing'}"`
+        + ` highlighted while reading "${expected.textContent.trim()}"`);
+  }
+  window.scrollTo(0, 0);
+  return {positions: positions.length, wrong};
+}
+"""
+
 WAIT_MATH_JS = r"""
 async () => {
   if (document.fonts && document.fonts.ready) await document.fonts.ready;
@@ -335,7 +409,7 @@ def _screenshot_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") + ".png"
 
 
-def _write_tiles(png: bytes, folder: Path) -> int:
+def _write_tiles(png: bytes, folder: Path, step: int = VIEWPORT["height"]) -> int:
     """Cut a full-page screenshot into viewport-sized tiles (folder/01.png, 02.png, ...)."""
     import io
 
@@ -347,7 +421,6 @@ def _write_tiles(png: bytes, folder: Path) -> int:
         old.unlink()
     with Image.open(io.BytesIO(png)) as full:
         width, height = full.size
-        step = VIEWPORT["height"]
         n = -(-height // step)
         for k in range(n):
             box = (0, k * step, width, min(height, (k + 1) * step))
@@ -455,6 +528,7 @@ def _crawl(site_dir: Path, toc_path: Path, shot_dir: Path, chromium: str) -> Cra
                     rep.data["overflow"] = page.evaluate(OVERFLOW_JS) + page.evaluate(
                         WRAPPED_CODE_JS
                     )
+                    rep.data["reader"] = page.evaluate(READER_JS)
                     rep.title = rep.data.get("title", "")
                     rep.screenshot = shot_dir / _screenshot_name(doc)
                     image = page.screenshot(full_page=True, timeout=LOAD_TIMEOUT_MS)
@@ -470,6 +544,38 @@ def _crawl(site_dir: Path, toc_path: Path, shot_dir: Path, chromium: str) -> Cra
                     rep.load_error = (
                         f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
                     )
+
+            # the longest chapter, read as a reader would: scrolled down and back up, then
+            # in the dark theme and at a phone's width (screenshots for a person to look at)
+            current["report"] = None
+            longest = max(
+                (r for r in reports if r.data.get("reader")),
+                key=lambda r: r.data["reader"]["tocLinks"],
+                default=None,
+            )
+            if longest is not None:
+                try:
+                    page.goto(longest.url, wait_until="load", timeout=LOAD_TIMEOUT_MS)
+                    page.evaluate(WAIT_MATH_JS)
+                    longest.data["tocFollow"] = page.evaluate(TOC_FOLLOW_JS)
+                    page.evaluate("document.documentElement.dataset.theme = 'dark'")
+                    stem = _screenshot_name(longest.name)[:-4]
+                    _write_tiles(
+                        page.screenshot(full_page=True, timeout=LOAD_TIMEOUT_MS),
+                        shot_dir / f"dark-{stem}",
+                    )
+                    page.set_viewport_size(PHONE_VIEWPORT)
+                    page.evaluate("document.documentElement.dataset.theme = 'light'")
+                    _write_tiles(
+                        page.screenshot(full_page=True, timeout=LOAD_TIMEOUT_MS),
+                        shot_dir / f"phone-{stem}",
+                        PHONE_VIEWPORT["height"],
+                    )
+                    page.set_viewport_size(VIEWPORT)
+                except PlaywrightError as exc:
+                    longest.data["tocFollow"] = {
+                        "error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+                    }
 
             # the sidebar navigation, as a reader sees it on the landing page
             if reports and reports[0].data.get("nav") is not None:
@@ -906,3 +1012,105 @@ def test_search_finds_dropout(crawl):
             f"search page {s['url']}: searching 'dropout' found nothing: {s['summary']!r}",
             pytrace=False,
         )
+
+
+def _svg_text_sizes(path: Path) -> tuple[float, list[float]]:
+    """An SVG figure's viewBox width and the size of each of its texts, in viewBox units.
+
+    A text's size is its largest part: the exponent of "10^-2" on a log axis and the
+    radical sign of a formula are drawn smaller on purpose.
+    """
+    svg = path.read_text(encoding="utf-8", errors="replace")
+    box = re.search(r'viewBox="[-0-9.]+ [-0-9.]+ ([0-9.]+) [0-9.]+"', svg)
+    sizes = []
+    for text in re.findall(r"<text\b.*?</text>", svg, re.S):
+        parts = re.findall(r"font-size:\s*([0-9.]+)px", text)
+        if parts:
+            sizes.append(max(float(v) for v in parts))
+    return (float(box.group(1)) if box else 0.0), sizes
+
+
+MIN_FIGURE_TEXT_PT = 8
+
+
+def test_figures_are_sized_legible_and_right_in_the_dark_theme(crawl):
+    """Each figure has its size before it loads (no jumping page), text of at least 8 pt as
+    shown at 1280 px, and no white plate or dimming filter in the dark theme."""
+    problems = []
+    for p in _loaded(crawl):
+        reader = p.data.get("reader", {})
+        for fig in reader.get("figures", []):
+            name = fig["src"].rsplit("/", 1)[-1][:16]
+            if not (fig["width"] and fig["height"]):
+                problems.append(
+                    f"{p.name}: figure {name}... has no width/height attributes"
+                )
+            local = crawl.local_path(urllib.parse.urljoin(p.url, fig["src"]))
+            if local is None or not local.is_file() or not fig["shownWidth"]:
+                continue
+            box_width, sizes = _svg_text_sizes(local)
+            if box_width and sizes:
+                # viewBox units are points at the figure's natural size
+                shown_pt = min(sizes) * fig["shownWidth"] / box_width * 0.75
+                if shown_pt < MIN_FIGURE_TEXT_PT - 0.05:
+                    problems.append(
+                        f"{p.name}: figure {name}... has text of {shown_pt:.1f} pt as shown "
+                        f"(smallest font {min(sizes):g} of {box_width:.0f} units drawn "
+                        f"{fig['shownWidth']:.0f} px wide)"
+                    )
+        for fig in reader.get("darkFigures", []):
+            plate = fig["background"] not in ("rgba(0, 0, 0, 0)", "transparent")
+            if plate or fig["filter"] not in ("none", ""):
+                problems.append(
+                    f"{p.name}: figure {fig['src'].rsplit('/', 1)[-1][:16]}... in the dark "
+                    f"theme: background {fig['background']}, filter {fig['filter']}"
+                )
+    _report(
+        crawl,
+        "figures without a size, with small text, or with a dark-theme plate",
+        problems,
+    )
+
+
+def test_tables_share_the_book_style(crawl):
+    """Every results table is a book table: headers in words, no cell broken over lines."""
+    problems = []
+    for p in _loaded(crawl):
+        for k, table in enumerate(p.data.get("reader", {}).get("tables", []), 1):
+            where = f"{p.name}: table {k} ({', '.join(table['headers'][:3])[:60]})"
+            if not table["bookStyle"]:
+                problems.append(f"{where}: not made with book_table (class book-table)")
+            raw = [h for h in table["headers"] if re.fullmatch(r"\w+_\w+", h)]
+            if raw:
+                problems.append(f"{where}: headers that are variable names: {raw}")
+            if table["wrapped"]:
+                problems.append(
+                    f"{where}: cells broken over lines: {table['wrapped'][:3]}"
+                )
+    _report(crawl, "tables out of the book's style", problems)
+
+
+def test_site_title_appears_once_in_the_sidebar(crawl):
+    problems = [
+        f"{p.name}: the site title is shown {p.data['reader']['sidebarTitles']} times "
+        "in the sidebar"
+        for p in _loaded(crawl)
+        if p.data.get("reader", {}).get("sidebarTitles", 1) not in (1,)
+    ]
+    _report(crawl, "site title repeated in the sidebar", problems)
+
+
+def test_contents_highlight_follows_the_reader(crawl):
+    """Scrolled down and back up, the longest chapter highlights the section being read."""
+    probed = [p for p in _loaded(crawl) if "tocFollow" in p.data]
+    if not probed:
+        pytest.fail("no page was probed for the contents highlight")
+    follow = probed[0].data["tocFollow"]
+    if follow.get("error"):
+        pytest.fail(f"{probed[0].name}: the scroll probe failed: {follow['error']}")
+    _report(
+        crawl,
+        f"contents highlight not following the reader on {probed[0].name} "
+        f"({follow['positions']} scroll positions)",
+        [f"{probed[0].name}: {w}" for w in follow["wrong"]],
+    )

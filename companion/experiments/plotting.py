@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-__all__ = ["COLORS", "INK", "use_book_style", "mean_band", "heatmap"]
+__all__ = ["COLORS", "INK", "use_book_style", "mean_band", "heatmap", "network_diagram"]
 
 #: The colour of each arm the book compares, the same in every chapter.
 COLORS: dict[str, str] = {
@@ -26,7 +26,7 @@ COLORS: dict[str, str] = {
     "dropout + L2": "#CC79A7",  # reddish purple
     "input dropout": "#E69F00",  # orange
 }
-#: Text, axes and reference lines: a grey that reads on white and on the dark theme.
+#: The grey of text, axes and reference lines, which reads on white and on the dark theme.
 INK = "#808080"
 # Groups that are not arms (batch sizes, implementations, ...), in this order.
 _OTHERS = ("#E69F00", "#56B4E9", "#CC79A7", "#009E73", "#F0E442", INK)
@@ -148,3 +148,50 @@ def heatmap(
     if colorbar_label:
         bar.set_label(colorbar_label)
     return image
+
+
+def network_diagram(
+    ax: Any, sizes: Sequence[int], keep: Sequence[Any] | None = None, *, title: str = ""
+) -> None:
+    """Draw a fully connected network as units and connections, with dropped units crossed out.
+
+    ``sizes`` gives the units per layer, input first. ``keep`` holds one boolean vector per
+    layer (True: kept); a dropped unit is drawn hollow and crossed, and every connection into
+    or out of it is left out, as in figure 1 of Srivastava et al. (2014). Without ``keep``
+    every unit is kept: the standard network.
+    """
+    sizes = [int(n) for n in sizes]
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ValueError(
+            f"sizes must hold two or more positive layer sizes, got {sizes}"
+        )
+    if keep is None:
+        keep = [np.ones(n, dtype=bool) for n in sizes]
+    keep = [np.asarray(k, dtype=bool).ravel() for k in keep]
+    if [len(k) for k in keep] != sizes:
+        raise ValueError(
+            f"keep must hold one vector per layer of lengths {sizes}, "
+            f"got lengths {[len(k) for k in keep]}"
+        )
+    tallest = max(sizes)
+    # units of each layer centred vertically, layers one unit apart
+    ys = [np.arange(n) - (n - 1) / 2 + (tallest - 1) / 2 for n in sizes]
+    for layer in range(len(sizes) - 1):
+        for i, y0 in enumerate(ys[layer]):
+            for j, y1 in enumerate(ys[layer + 1]):
+                if keep[layer][i] and keep[layer + 1][j]:
+                    ax.plot([layer, layer + 1], [y0, y1], color=INK, lw=0.8, alpha=0.7)
+    for layer, (y, k) in enumerate(zip(ys, keep)):
+        x = np.full(len(y), layer)
+        ax.scatter(x[k], y[k], s=170, color=COLORS["dropout"], zorder=3)
+        ax.scatter(
+            x[~k],
+            y[~k],
+            s=170,
+            facecolor="none",
+            edgecolor=COLORS["no dropout"],
+            zorder=3,
+        )
+        ax.scatter(x[~k], y[~k], s=70, marker="x", color=COLORS["no dropout"], zorder=4)
+    ax.set(xlim=(-0.4, len(sizes) - 0.6), ylim=(-0.7, tallest - 0.3), title=title)
+    ax.set_axis_off()

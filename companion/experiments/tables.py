@@ -12,10 +12,10 @@ cells that do not run together, a scroll bar rather than a squeezed table on a p
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["HEADERS", "header", "book_table"]
+__all__ = ["HEADERS", "header", "book_table", "mean_sd_table"]
 
 #: Words for the metric names that the companion's histories and tables use.
 HEADERS: dict[str, str] = {
@@ -101,3 +101,42 @@ def _index_names(frame: Any) -> list[str]:
     names = [n if n is not None else "" for n in frame.index.names]
     # reset_index needs distinct names: pad repeated empty ones with spaces
     return [n or " " * k for k, n in enumerate(names)]
+
+
+def mean_sd_table(
+    results: Any,
+    by: str,
+    metrics: Sequence[str],
+    fmt: str = ".3f",
+    *,
+    labels: Mapping[Any, str] | None = None,
+) -> Any:
+    """One row per group of ``results`` (one row per run), each metric as "mean ± sd".
+
+    ``results`` has a column ``by`` (the arm: "none", "dropout", ...) and one column per
+    metric; the sample standard deviation is over the runs of a group (ddof=1, as
+    :func:`companion.experiments.stats.mean_sd_text` writes it). ``labels`` renames the
+    groups; groups keep their order of first appearance. Returns a styled table
+    (:func:`book_table`).
+
+    >>> import pandas as pd
+    >>> runs = pd.DataFrame({"arm": ["a", "a", "b", "b"], "test_acc": [0.9, 0.92, 0.8, 0.84]})
+    >>> mean_sd_table(runs, "arm", ["test_acc"]).data.iloc[:, 1].tolist()
+    ['0.910 ± 0.014', '0.820 ± 0.028']
+    """
+    import pandas as pd
+
+    from .stats import mean_sd_text
+
+    missing = [c for c in (by, *metrics) if c not in results.columns]
+    if missing:
+        raise ValueError(
+            f"results has no column {missing[0]!r}; it has {list(results.columns)}"
+        )
+    groups = dict(tuple(results.groupby(by, sort=False)))
+    table = pd.DataFrame(
+        {m: {k: mean_sd_text(g[m], fmt) for k, g in groups.items()} for m in metrics}
+    )
+    if labels:
+        table = table.rename(index=dict(labels))
+    return book_table(table.rename_axis(by))
