@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Iterator
-from typing import TypeVar
+from typing import Any
 
 __all__ = ["progress"]
 
-T = TypeVar("T")
-
 
 def progress(
-    iterable: Iterable[T], desc: str, *, total: int | None = None
-) -> Iterator[T]:
+    iterable: Iterable[Any], desc: str, *, total: int | None = None
+) -> Iterator[Any]:
     """Iterate over ``iterable`` with a progress bar labelled ``desc``.
 
     The bar disappears when the loop ends (``leave=False``), so a finished chapter shows only

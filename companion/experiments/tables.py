@@ -35,6 +35,8 @@ HEADERS: dict[str, str] = {
 def header(name: Any) -> str:
     """A column name in words: ``"test_acc"`` -> ``"test accuracy"``, ``"n_units"`` -> ``"n units"``.
 
+    Examples
+    --------
     >>> header("test_acc"), header("step_ms")
     ('test accuracy', 'step ms')
     """
@@ -62,6 +64,8 @@ def book_table(
     caption
         An optional caption above the table.
 
+    Examples
+    --------
     >>> import pandas as pd
     >>> t = book_table(pd.DataFrame({"test_acc": [0.91234]}, index=pd.Index(["a"], name="arm")))
     >>> list(t.data.columns)
@@ -119,6 +123,8 @@ def mean_sd_table(
     groups; groups keep their order of first appearance. Returns a styled table
     (:func:`book_table`).
 
+    Examples
+    --------
     >>> import pandas as pd
     >>> runs = pd.DataFrame({"arm": ["a", "a", "b", "b"], "test_acc": [0.9, 0.92, 0.8, 0.84]})
     >>> mean_sd_table(runs, "arm", ["test_acc"]).data.iloc[:, 1].tolist()
