@@ -344,6 +344,18 @@ READER_JS = r"""
       return shown.length;
     })(),
     tocLinks: document.querySelectorAll('#pst-page-toc-nav a').length,
+    // the page itself wider than the window: something runs out of the column
+    pageOverflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    widest: (() => {
+      const right = (document.querySelector('article') || document.body).getBoundingClientRect().right;
+      let worst = null;
+      for (const el of document.querySelectorAll('article p, article li, article span')) {
+        const r = el.getBoundingClientRect();
+        if (r.right > right + 1 && (!worst || r.right > worst.right))
+          worst = {right: Math.round(r.right), text: el.textContent.trim().slice(0, 70)};
+      }
+      return worst;
+    })(),
   };
   // the dark theme, as a reader who picks it sees the figures
   const root = document.documentElement, before = root.dataset.theme;
@@ -351,6 +363,10 @@ READER_JS = r"""
   out.darkFigures = figures.map(img => {
     const style = getComputedStyle(img);
     return {src: img.getAttribute('src'), background: style.backgroundColor, filter: style.filter};
+  });
+  out.darkTables = Array.from(article.querySelectorAll('.cell_output table.book-table')).map(t => {
+    const box = t.closest('.text_html') || t;
+    return getComputedStyle(box).backgroundColor;
   });
   if (before === undefined) delete root.dataset.theme; else root.dataset.theme = before;
   return out;
@@ -870,6 +886,10 @@ _OUTPUT_PATTERNS = [
     (re.compile(r"\b\w*Warning\b|WARNING"), "a warning"),
     (re.compile(r"\x1b\[[0-9;]*m|\[(?:\d{1,3};)+\d{1,3}m|\[0m"), "ANSI escape codes"),
     (re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d", re.M), "a framework log line"),
+    (
+        re.compile(r"<[\w.]+ (?:object )?at 0x[0-9a-f]+>"),
+        "the repr of an object (<... at 0x...>)",
+    ),
 ]
 
 
@@ -1072,6 +1092,20 @@ def test_figures_are_sized_legible_and_right_in_the_dark_theme(crawl):
     )
 
 
+def test_nothing_runs_out_of_the_column(crawl):
+    """No paragraph, list item or glued phrase makes the page wider than the window."""
+    problems = []
+    for p in _loaded(crawl):
+        reader = p.data.get("reader", {})
+        if reader.get("pageOverflow", 0) > 1:
+            widest = reader.get("widest") or {}
+            problems.append(
+                f"{p.name}: the page is {reader['pageOverflow']} px wider than the window at "
+                f"1280 px; widest: {widest.get('text', '?')!r}"
+            )
+    _report(crawl, "pages wider than the window", problems)
+
+
 def test_tables_share_the_book_style(crawl):
     """Every results table is a book table: headers in words, no cell broken over lines."""
     problems = []
@@ -1086,6 +1120,13 @@ def test_tables_share_the_book_style(crawl):
             if table["wrapped"]:
                 problems.append(
                     f"{where}: cells broken over lines: {table['wrapped'][:3]}"
+                )
+        for k, background in enumerate(
+            p.data.get("reader", {}).get("darkTables", []), 1
+        ):
+            if background not in ("rgba(0, 0, 0, 0)", "transparent"):
+                problems.append(
+                    f"{p.name}: results table {k} sits on a plate ({background}) in the dark theme"
                 )
     _report(crawl, "tables out of the book's style", problems)
 

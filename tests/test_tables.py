@@ -8,7 +8,8 @@ from companion.experiments.tables import book_table, header
 
 def test_headers_are_words():
     assert header("test_acc") == "test accuracy"
-    assert header("gap") == "gap (test − train log-loss)"
+    # a non-breaking hyphen keeps "log-loss" on one line
+    assert header("gap") == "gap (test − train log\u2011loss)"
     assert header("n_units") == "n units"
 
 
@@ -31,6 +32,16 @@ def test_row_labels_become_the_first_column_under_one_header_row():
         "test accuracy",
         "note",
     ]
+
+
+def test_minus_signs_yes_no_and_left_aligned_words():
+    frame = pd.DataFrame(
+        {"arm": ["a", "b"], "diff": [-0.0451, 0.2], "clear": [True, False]}
+    )
+    html = book_table(frame, {"diff": "{:+.4f}"}).to_html()
+    assert "\u22120.0451" in html and "+0.2000" in html  # a minus sign, not a hyphen
+    assert ">yes<" in html and ">no<" in html
+    assert "text-align: left" in html
 
 
 def test_floats_get_three_decimals_by_default_and_bad_input_is_named():

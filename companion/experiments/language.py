@@ -38,9 +38,9 @@ NAMESPACES = (
 def numpy_docstrings() -> list[str]:
     """The docstrings of NumPy's public API, each once, in a fixed order.
 
-    Names are visited namespace by namespace (:data:`NAMESPACES`) in alphabetical order; an
+    Names are visited namespace by namespace (``NAMESPACES``) in alphabetical order; an
     object reachable under several names (``numpy.linalg.norm`` is also ``numpy.linalg.linalg``'s)
-    contributes its docstring once. Docstrings are cleaned by :func:`inspect.cleandoc`.
+    contributes its docstring once. Docstrings are cleaned as ``inspect.getdoc`` cleans them.
     """
     import importlib
 

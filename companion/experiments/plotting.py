@@ -3,9 +3,9 @@
 Used by every chapter.
 
 One colour means one thing in every figure: :data:`COLORS` maps the arms the book compares (no
-dropout, dropout, L2, ...) to colours of the Okabe-Ito palette (Okabe and Ito 2008, "Color
-universal design"), which colour-blind readers can tell apart; other groups (two batch sizes, two
-implementations) take the remaining colours in order. Figures have transparent backgrounds and
+dropout red, dropout blue, L2 green, dropout + L2 purple, input dropout orange); other groups
+(two batch sizes, two implementations) take other colours in order (orange, teal, brown, pink),
+so that red and blue always mean "without" and "with dropout". Figures have transparent backgrounds and
 mid-grey text and axes, so that they read on the light and the dark theme alike.
 """
 
@@ -20,16 +20,17 @@ __all__ = ["COLORS", "INK", "use_book_style", "mean_band", "heatmap", "network_d
 
 #: The colour of each arm the book compares, the same in every chapter.
 COLORS: dict[str, str] = {
-    "no dropout": "#D55E00",  # vermillion: the baseline (no dropout, no regularization)
-    "dropout": "#0072B2",  # blue
-    "L2": "#009E73",  # bluish green
-    "dropout + L2": "#CC79A7",  # reddish purple
+    "no dropout": "#D62728",  # red: the baseline (no dropout, no regularization)
+    "dropout": "#1F77B4",  # blue
+    "L2": "#2CA02C",  # green
+    "dropout + L2": "#9467BD",  # purple
     "input dropout": "#E69F00",  # orange
 }
 #: The grey of text, axes and reference lines, which reads on white and on the dark theme.
 INK = "#808080"
-# Groups that are not arms (batch sizes, implementations, ...), in this order.
-_OTHERS = ("#E69F00", "#56B4E9", "#CC79A7", "#009E73", "#F0E442", INK)
+# Groups that are not arms (batch sizes, implementations, ...), in this order: orange, teal,
+# brown, pink; none of them is an arm's colour.
+_OTHERS = ("#E69F00", "#17BECF", "#8C564B", "#E377C2", INK)
 
 
 def use_book_style() -> None:

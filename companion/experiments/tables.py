@@ -41,7 +41,8 @@ def header(name: Any) -> str:
     ('test accuracy', 'step ms')
     """
     text = str(name)
-    return HEADERS.get(text, text.replace("_", " "))
+    # a non-breaking hyphen: a narrow header breaks between words, never inside "log-loss"
+    return HEADERS.get(text, text.replace("_", " ")).replace("-", "\u2011")
 
 
 def book_table(
@@ -89,16 +90,29 @@ def book_table(
                 f"its columns are {list(map(str, data.columns))}"
             )
         per_column = {c: formats[str(c)] for c in data.columns if str(c) in formats}
+    text = [header(c) for c in data.columns if not pd.api.types.is_numeric_dtype(data[c])]
     data.columns = [header(c) for c in data.columns]
-    per_column = {header(c): f for c, f in per_column.items()}
+    formatters = {header(c): _with_minus(f) for c, f in per_column.items()}
     styler = (
-        data.style.format(per_column, na_rep="–")
+        data.style.format(formatters, na_rep="–")
+        .format(_yes_no, subset=[c for c in data.columns if data[c].dtype == bool])
         .hide(axis="index")
         .set_table_attributes('class="book-table"')
     )
+    if text:  # words read from the left; numbers stay right-aligned on their digits
+        styler = styler.set_properties(subset=text, **{"text-align": "left"})
     if caption:
         styler = styler.set_caption(caption)
     return styler
+
+
+def _with_minus(fmt: str) -> Any:
+    """A formatter that writes a negative number with a minus sign (U+2212), not a hyphen."""
+    return lambda v: fmt.format(v).replace("-", "\u2212", 1) if v < 0 else fmt.format(v)
+
+
+def _yes_no(value: Any) -> str:
+    return "yes" if value else "no"
 
 
 def _index_names(frame: Any) -> list[str]:
