@@ -90,7 +90,9 @@ def book_table(
                 f"its columns are {list(map(str, data.columns))}"
             )
         per_column = {c: formats[str(c)] for c in data.columns if str(c) in formats}
-    text = [header(c) for c in data.columns if not pd.api.types.is_numeric_dtype(data[c])]
+    text = [
+        header(c) for c in data.columns if not pd.api.types.is_numeric_dtype(data[c])
+    ]
     data.columns = [header(c) for c in data.columns]
     formatters = {header(c): _with_minus(f) for c, f in per_column.items()}
     styler = (
