@@ -561,11 +561,15 @@ def _crawl(site_dir: Path, toc_path: Path, shot_dir: Path, chromium: str) -> Cra
                         f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
                     )
 
-            # the longest chapter, read as a reader would: scrolled down and back up, then
+            # the chapter with the most sections, read as a reader would: scrolled down and back up, then
             # in the dark theme and at a phone's width (screenshots for a person to look at)
             current["report"] = None
             longest = max(
-                (r for r in reports if r.data.get("reader")),
+                (
+                    r
+                    for r in reports
+                    if r.data.get("reader") and r.name.startswith("notebooks/")
+                ),
                 key=lambda r: r.data["reader"]["tocLinks"],
                 default=None,
             )
