@@ -208,3 +208,22 @@ def test_size_sweep_epochs_rule_and_shapes():
             min_updates=0,
             batch_size=10,
         )
+
+
+def test_noisy_labels_replace_the_given_fraction_and_name_bad_input():
+    import numpy as np
+    import pytest
+
+    from companion.experiments.regularization import noisy_labels
+
+    labels = np.arange(10_000) % 10
+    noisy, replaced = noisy_labels(labels, 0.3, rng=1)
+    assert abs(replaced.mean() - 0.3) < 0.02
+    assert np.array_equal(noisy[~replaced], labels[~replaced])
+    # a replaced label is uniform over the classes: right by chance one time in ten
+    assert abs(np.mean(noisy[replaced] == labels[replaced]) - 0.1) < 0.03
+    assert np.array_equal(noisy_labels(labels, 0.3, rng=1)[0], noisy)  # seeded
+    with pytest.raises(ValueError, match="fraction"):
+        noisy_labels(labels, 1.5)
+    with pytest.raises(ValueError, match="labels must be a 1-D array of ints"):
+        noisy_labels(labels.astype(float), 0.1)

@@ -13,7 +13,9 @@ Four kinds of tool, all built on :func:`companion.torch.batched.train_many`:
   trained networks into the numbers and pictures of the chapter (features and sparsity,
   section 7.1 and 7.2 of the paper);
 * :func:`thinned_metrics` and :func:`mean_abs_correlation` measure co-adaptation: how much the
-  units need particular partners (Hinton et al. 2012), and how redundant their activations are.
+  units need particular partners (Hinton et al. 2012), and how redundant their activations are;
+* :func:`noisy_labels` replaces a fraction of the training labels at random, the setting in
+  which Arpit et al. (2017) showed that dropout holds back the memorization of noise.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ __all__ = [
     "SizeSweep",
     "size_sweep",
     "split_indices",
+    "noisy_labels",
 ]
 
 
@@ -130,6 +133,36 @@ def relative_change(new: Any, base: Any) -> np.ndarray:
     if np.any(base == 0):
         raise ValueError("base must be non-zero everywhere")
     return (new - base) / base
+
+
+def noisy_labels(
+    labels: Any, fraction: float, rng: Any = None, *, n_classes: int = 10
+) -> tuple[np.ndarray, np.ndarray]:
+    """Replace each label, with probability ``fraction``, by a class drawn uniformly at random.
+
+    Returns ``(noisy, replaced)``: the new labels and the mask of the replaced ones. A replaced
+    label is drawn from all ``n_classes``, so one in ``n_classes`` of them is right by chance, as
+    in the random-label experiments of Arpit et al. (2017, "A closer look at memorization in deep
+    networks"). ``rng`` is a ``numpy.random.Generator``, an int seed or None.
+
+    Examples
+    --------
+    >>> noisy, replaced = noisy_labels(np.zeros(1000, dtype=int), 0.4, rng=0)
+    >>> bool(abs(replaced.mean() - 0.4) < 0.05), bool(np.all(noisy[~replaced] == 0))
+    (True, True)
+    """
+    fraction = check_rate(fraction, "fraction")
+    n_classes = check_positive_int(n_classes, "n_classes")
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(
+            f"labels must be a 1-D array of ints, got {labels.dtype} {labels.shape}"
+        )
+    gen = np.random.default_rng(rng)
+    replaced = gen.random(len(labels)) < fraction
+    noisy = labels.copy()
+    noisy[replaced] = gen.integers(0, n_classes, int(replaced.sum()))
+    return noisy, replaced
 
 
 def epochs_to_reach(curves: Any, levels: Any) -> np.ndarray:
