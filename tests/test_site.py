@@ -1057,6 +1057,10 @@ def _svg_text_sizes(path: Path) -> tuple[float, list[float]]:
 MIN_FIGURE_TEXT_PT = 8
 
 
+def _transparent(css_color: str) -> bool:
+    return css_color in ("rgba(0, 0, 0, 0)", "transparent")
+
+
 def test_figures_are_sized_legible_and_right_in_the_dark_theme(crawl):
     """Each figure has its size before it loads (no jumping page), text of at least 8 pt as
     shown at 1280 px, and no white plate or dimming filter in the dark theme."""
@@ -1083,7 +1087,7 @@ def test_figures_are_sized_legible_and_right_in_the_dark_theme(crawl):
                         f"{fig['shownWidth']:.0f} px wide)"
                     )
         for fig in reader.get("darkFigures", []):
-            plate = fig["background"] not in ("rgba(0, 0, 0, 0)", "transparent")
+            plate = not _transparent(fig["background"])
             if plate or fig["filter"] not in ("none", ""):
                 problems.append(
                     f"{p.name}: figure {fig['src'].rsplit('/', 1)[-1][:16]}... in the dark "
@@ -1128,7 +1132,7 @@ def test_tables_share_the_book_style(crawl):
         for k, background in enumerate(
             p.data.get("reader", {}).get("darkTables", []), 1
         ):
-            if background not in ("rgba(0, 0, 0, 0)", "transparent"):
+            if not _transparent(background):
                 problems.append(
                     f"{p.name}: results table {k} sits on a plate ({background}) in the dark theme"
                 )
@@ -1140,7 +1144,7 @@ def test_site_title_appears_once_in_the_sidebar(crawl):
         f"{p.name}: the site title is shown {p.data['reader']['sidebarTitles']} times "
         "in the sidebar"
         for p in _loaded(crawl)
-        if p.data.get("reader", {}).get("sidebarTitles", 1) not in (1,)
+        if p.data.get("reader", {}).get("sidebarTitles", 1) != 1
     ]
     _report(crawl, "site title repeated in the sidebar", problems)
 

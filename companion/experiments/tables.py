@@ -130,14 +130,17 @@ def mean_sd_table(
     fmt: str = ".3f",
     *,
     labels: Mapping[Any, str] | None = None,
+    percent: Sequence[str] = (),
+    name: str | None = None,
 ) -> Any:
     """One row per group of ``results`` (one row per run), each metric as "mean ± sd".
 
     ``results`` has a column ``by`` (the arm: "none", "dropout", ...) and one column per
     metric; the sample standard deviation is over the runs of a group (ddof=1, as
-    :func:`companion.experiments.stats.mean_sd_text` writes it). ``labels`` renames the
-    groups; groups keep their order of first appearance. Returns a styled table
-    (:func:`book_table`).
+    :func:`companion.experiments.stats.mean_sd_text` writes it). Metrics listed in ``percent``
+    (accuracies) are shown times 100 with one decimal, under a header ending in "(%)".
+    ``labels`` renames the groups, which keep their order of first appearance; ``name`` heads
+    the column of group names (default: ``by``). Returns a styled table (:func:`book_table`).
 
     Examples
     --------
@@ -145,6 +148,8 @@ def mean_sd_table(
     >>> runs = pd.DataFrame({"arm": ["a", "a", "b", "b"], "test_acc": [0.9, 0.92, 0.8, 0.84]})
     >>> mean_sd_table(runs, "arm", ["test_acc"]).data.iloc[:, 1].tolist()
     ['0.910 ± 0.014', '0.820 ± 0.028']
+    >>> mean_sd_table(runs, "arm", ["test_acc"], percent=["test_acc"]).data.columns[1]
+    'test accuracy (%)'
     """
     import pandas as pd
 
@@ -156,9 +161,14 @@ def mean_sd_table(
             f"results has no column {missing[0]!r}; it has {list(results.columns)}"
         )
     groups = dict(tuple(results.groupby(by, sort=False)))
-    table = pd.DataFrame(
-        {m: {k: mean_sd_text(g[m], fmt) for k, g in groups.items()} for m in metrics}
-    )
+    columns = {}
+    for m in metrics:
+        if m in percent:
+            cells = {k: mean_sd_text(g[m], ".1f", scale=100) for k, g in groups.items()}
+            columns[f"{header(m)} (%)"] = cells
+        else:
+            columns[m] = {k: mean_sd_text(g[m], fmt) for k, g in groups.items()}
+    table = pd.DataFrame(columns)
     if labels:
         table = table.rename(index=dict(labels))
-    return book_table(table.rename_axis(by))
+    return book_table(table.rename_axis(name or by))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -30,6 +30,7 @@ __all__ = [
     "GapMetrics",
     "SweepResult",
     "member_metrics",
+    "select_members",
     "train_many",
 ]
 
@@ -183,14 +184,30 @@ class SweepResult(GapMetrics):
 
     def select(self, **criteria: Any) -> np.ndarray:
         """Indices of the members whose config matches all ``criteria`` (e.g. ``hidden_rate=0.5``)."""
-        return np.array(
-            [
-                k
-                for k, c in enumerate(self.configs)
-                if all(getattr(c, name) == value for name, value in criteria.items())
-            ],
-            dtype=int,
-        )
+        return select_members(self.configs, **criteria)
+
+
+def select_members(configs: Sequence[Any], **criteria: Any) -> np.ndarray:
+    """Indices of the dataclass ``configs`` whose fields equal all ``criteria``.
+
+    A criterion that names no field of the configs is an error, not an empty selection.
+    """
+    if configs:
+        names = {f.name for f in fields(configs[0])}
+        unknown = sorted(set(criteria) - names)
+        if unknown:
+            raise ValueError(
+                f"unknown {type(configs[0]).__name__} fields {unknown}; "
+                f"fields are {sorted(names)}"
+            )
+    return np.array(
+        [
+            k
+            for k, c in enumerate(configs)
+            if all(getattr(c, name) == value for name, value in criteria.items())
+        ],
+        dtype=int,
+    )
 
 
 @torch.no_grad()

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -31,6 +31,7 @@ from torch import nn
 
 from ..progress import progress
 from ..validation import check_positive_int, check_rate
+from .batched import select_members
 
 __all__ = ["LMConfig", "BatchedGPT", "LMResult", "train_language_models"]
 
@@ -201,20 +202,7 @@ class LMResult:
 
     def select(self, **criteria: Any) -> np.ndarray:
         """Indices of the members whose config fields equal ``criteria`` (e.g. ``seed=0``)."""
-        names = {f.name for f in fields(LMConfig)}
-        unknown = sorted(set(criteria) - names)
-        if unknown:
-            raise ValueError(
-                f"unknown LMConfig fields {unknown}; fields are {sorted(names)}"
-            )
-        return np.array(
-            [
-                i
-                for i, c in enumerate(self.configs)
-                if all(getattr(c, n) == v for n, v in criteria.items())
-            ],
-            dtype=int,
-        )
+        return select_members(self.configs, **criteria)
 
 
 def _windows(ids: torch.Tensor, starts: torch.Tensor, length: int) -> torch.Tensor:
