@@ -39,8 +39,8 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-# The chapters are executed as `make test` executes them (two at a time, one line each), then
-# the book is built from the executed copies; full logs go to _build/*.log.
+# The chapters are executed as `make test` executes them (two at a time, slowest first, one line
+# each), then the book is built from the executed copies; full logs go to _build/*.log.
 book: $(STAMP)
 	@mkdir -p _build && : > $(TIMES)
 	@$(MAKE) --no-print-directory notebooks build-executed
@@ -81,9 +81,10 @@ notebooks: $(STAMP)
 	  echo "notebooks       skipped: none" >> $(TIMES); exit 0; fi; \
 	cp -r book notebooks $(EXEC)/ && ln -s ../companion $(EXEC)/companion; \
 	$(VARIANT) --out $(EXEC) || exit 1; \
-	echo "executing $(words $(NOTEBOOKS)) chapters, two at a time (log: _build/notebooks.log)"; \
-	$(THREADS) $(QUIET) $(BIN)/python -m pytest --nbmake --overwrite --nbmake-timeout=600 -n 2 \
-	  -p no:cacheprovider -q -o testpaths= --junitxml=_build/notebooks.xml $(EXEC)/notebooks \
+	echo "executing $(words $(NOTEBOOKS)) chapters, two at a time, slowest first (log: _build/notebooks.log)"; \
+	$(THREADS) $(QUIET) $(BIN)/python -m pytest --nbmake --overwrite \
+	  --nbmake-timeout=600 -n 2 -p tools.longest_first -p no:cacheprovider -q -o testpaths= \
+	  --junitxml=_build/notebooks.xml $(EXEC)/notebooks \
 	  > _build/notebooks.log 2>&1; rc=$$?; \
 	$(BIN)/python tools/chapter_report.py _build/notebooks.xml || rc=1; \
 	if [ $$rc -ne 0 ]; then cat _build/notebooks.log; fi; \

@@ -23,3 +23,17 @@ def test_mean_sd_text():
     assert stats.mean_sd_text([-0.1, -0.3], "+.0%") == "-20% ± 14%"
     with pytest.raises(ValueError, match="two values"):
         stats.mean_sd_text([1.0])
+
+
+def test_accuracy_se_is_the_binomial_standard_error():
+    assert stats.accuracy_se(0.95, 1000) == pytest.approx(np.sqrt(0.95 * 0.05 / 1000))
+    assert stats.accuracy_se(np.float32(1.0), 10) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("accuracy", "n", "name"),
+    [(1.5, 100, "accuracy"), ([0.5, 0.6], 100, "accuracy"), (0.9, 0, "n")],
+)
+def test_accuracy_se_names_bad_input(accuracy, n, name):
+    with pytest.raises(ValueError, match=name):
+        stats.accuracy_se(accuracy, n)

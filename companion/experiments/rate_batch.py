@@ -192,7 +192,7 @@ def time_one_epoch(
     """
     import torch
 
-    from ..torch.training import train_epoch
+    from ..torch.training import adam, train_epoch
 
     batch_size, repeats = (
         check_positive_int(batch_size, "batch_size"),
@@ -203,7 +203,7 @@ def time_one_epoch(
         model = dropout_mlp(sizes, rate)
         xt = torch.as_tensor(np.asarray(x), dtype=torch.float32)
         yt = torch.as_tensor(np.asarray(y), dtype=torch.long)
-        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        opt = adam(model.parameters())
         best = min(
             train_epoch(model, opt, xt, yt, batch_size=batch_size)
             for _ in range(repeats)

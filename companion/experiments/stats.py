@@ -8,16 +8,23 @@ sample standard deviations (ddof=1) over seeds; anything smaller is reported as 
 the seed-to-seed spread". The rule is stated once in the book's notation page and used everywhere
 through :func:`contrast`. It is a deliberately conservative reading rule, not a significance test:
 it asks that one-sd error bars around the two means do not overlap.
+
+The seed-to-seed spread leaves out one source of error: every seed is scored on the same test
+images. :func:`accuracy_se` gives the sampling error of one accuracy measured on ``n`` images,
+which chapters set beside the differences they report.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Contrast", "contrast", "mean_sd_text"]
+from ..validation import check_positive_int
+
+__all__ = ["Contrast", "accuracy_se", "contrast", "mean_sd_text"]
 
 
 @dataclass(frozen=True)
@@ -83,3 +90,16 @@ def mean_sd_text(values: Any, fmt: str = ".3f", *, scale: float = 1.0) -> str:
     if len(v) < 2:
         raise ValueError(f"need at least two values, got {len(v)}")
     return f"{v.mean():{fmt}} ± {v.std(ddof=1):{fmt.replace('+', '')}}"
+
+
+def accuracy_se(accuracy: Any, n: int) -> float:
+    """Binomial standard error ``sqrt(p (1 - p) / n)`` of an accuracy ``p`` measured on ``n`` images.
+
+    For example 0.95 on 1,000 test images has a standard error of 0.0069 (0.69 points): a second
+    test set of the same size would typically give an accuracy that far away.
+    """
+    p = np.asarray(accuracy, dtype=float)
+    if p.size != 1 or not 0.0 <= float(p) <= 1.0:
+        raise ValueError(f"accuracy must be one number in [0, 1], got {accuracy!r}")
+    n = check_positive_int(n, "n")
+    return math.sqrt(float(p) * (1.0 - float(p)) / n)

@@ -22,7 +22,7 @@ from torch import nn
 
 from ..progress import progress
 from ..validation import check_positive_int, check_rate
-from .training import _as_tensors, device, module_mode
+from .training import _as_tensors, adam, device, module_mode
 
 __all__ = [
     "MLPConfig",
@@ -287,7 +287,7 @@ def train_many(
         )
     model = BatchedMLP(sizes, configs).to(dev)
     opt = (
-        torch.optim.Adam(model.parameters(), lr=lr)
+        adam(model.parameters(), lr)
         if optimizer is None
         else optimizer(model.parameters())
     )

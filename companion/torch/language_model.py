@@ -12,7 +12,7 @@ has its own seed and its own dropout rates at the three places a Transformer put
 * ``residual_rate``: on the output of every attention and MLP sublayer, before it is added to
   the residual stream.
 
-:func:`train_language_models` trains them with AdamW on random windows of a token sequence and
+:func:`train_language_models` trains them with Adam on random windows of a token sequence and
 records the validation loss (nats per character) against the number of training tokens seen.
 """
 
@@ -32,6 +32,7 @@ from torch import nn
 from ..progress import progress
 from ..validation import check_positive_int, check_rate
 from .batched import select_members
+from .training import adam
 
 __all__ = ["LMConfig", "BatchedGPT", "LMResult", "train_language_models"]
 
@@ -229,8 +230,8 @@ def train_language_models(
     """Train one :class:`BatchedGPT` of ``configs`` on ``train_ids``; evaluate on ``val_ids``.
 
     Every step, each member draws ``batch_size`` random windows of ``context + 1`` tokens from
-    ``train_ids`` with its own generator (seeded by ``data_seed`` and its seed), and AdamW
-    (weight decay 0) takes one step on the sum of the members' mean losses, so that members'
+    ``train_ids`` with its own generator (seeded by ``data_seed`` and its seed), and Adam
+    (:func:`~companion.torch.training.adam`, no weight decay) takes one step on the sum of the members' mean losses, so that members'
     gradients stay independent. Every ``eval_every`` steps, all members are scored in eval mode
     (dropout off) on the same ``eval_windows`` fixed windows of ``val_ids``.
     """
@@ -255,7 +256,7 @@ def train_language_models(
         vocab_size, configs, width=width, depth=depth, heads=heads, context=context
     )
     k = len(model.configs)
-    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
+    opt = adam(model.parameters(), lr)
     gens = [
         torch.Generator().manual_seed(int(data_seed) * 100_003 + c.seed)
         for c in model.configs
