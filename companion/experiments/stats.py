@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ..validation import check_positive_int
+from ..validation import check_positive_int, check_real
 
 __all__ = ["Contrast", "accuracy_se", "contrast", "mean_sd_text"]
 
@@ -98,8 +98,8 @@ def accuracy_se(accuracy: Any, n: int) -> float:
     For example 0.95 on 1,000 test images has a standard error of 0.0069 (0.69 points): a second
     test set of the same size would typically give an accuracy that far away.
     """
-    p = np.asarray(accuracy, dtype=float)
-    if p.size != 1 or not 0.0 <= float(p) <= 1.0:
-        raise ValueError(f"accuracy must be one number in [0, 1], got {accuracy!r}")
-    n = check_positive_int(n, "n")
-    return math.sqrt(float(p) * (1.0 - float(p)) / n)
+    values = np.asarray(accuracy, dtype=float)
+    if values.size != 1:
+        raise ValueError(f"accuracy must be one number, got shape {values.shape}")
+    p = check_real(values.item(), "accuracy", low=0.0, high=1.0)
+    return math.sqrt(p * (1.0 - p) / check_positive_int(n, "n"))

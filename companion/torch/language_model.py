@@ -231,8 +231,8 @@ def train_language_models(
 
     Every step, each member draws ``batch_size`` random windows of ``context + 1`` tokens from
     ``train_ids`` with its own generator (seeded by ``data_seed`` and its seed), and Adam
-    (:func:`~companion.torch.training.adam`, no weight decay) takes one step on the sum of the members' mean losses, so that members'
-    gradients stay independent. Every ``eval_every`` steps, all members are scored in eval mode
+    (:func:`~companion.torch.training.adam`, no weight decay) takes one step on the sum of the
+    members' mean losses, so that members' gradients stay independent. Every ``eval_every`` steps, all members are scored in eval mode
     (dropout off) on the same ``eval_windows`` fixed windows of ``val_ids``.
     """
     steps = check_positive_int(steps, "steps")
